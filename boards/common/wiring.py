@@ -1,0 +1,70 @@
+# Builds the Hardware a MicroPython board hands the bench, from its board.json: I2C, 1-Wire,
+# pins, the radar's UART, the watchdog, the flash store. The only place, with each board's
+# board.py, that imports machine.
+import json
+import time
+
+import machine
+import onewire
+
+from bench.files import FileStore
+from bench.hardware import Hardware
+from drivers.usb_console import UsbConsole
+
+# machine.reset_cause() values, as the trace format names them.
+_CAUSES = {
+    machine.PWRON_RESET: "power_on",
+    machine.HARD_RESET: "hard",
+    machine.WDT_RESET: "watchdog",
+    machine.DEEPSLEEP_RESET: "power_on",
+    machine.SOFT_RESET: "soft",
+}
+
+
+def _pin_in(number):
+    return machine.Pin(number, machine.Pin.IN)
+
+
+def build(sleep):
+    with open("board.json") as f:
+        board = json.load(f)
+    store = FileStore()
+    ident = store.read("bench_id")
+    console = UsbConsole()
+    hw = Hardware(board, ident.decode().strip() if ident else "unset", console.write, store)
+    hw.reset_cause = _CAUSES.get(machine.reset_cause(), "power_on")
+    i2c = board["i2c"]
+    hw.i2c = machine.I2C(i2c["id"], scl=machine.Pin(i2c["scl"]), sda=machine.Pin(i2c["sda"]), freq=i2c["freq"])
+    if "onewire_pin" in board:
+        hw.onewire = onewire.OneWire(machine.Pin(board["onewire_pin"]))
+    if "pir_pin" in board:
+        hw.pir_pin = _pin_in(board["pir_pin"])
+    if "seat_pin" in board:
+        hw.seat_pin = _pin_in(board["seat_pin"])
+    radar = board.get("radar")
+    if radar:
+        hw.radar_uart = machine.UART(radar["uart"], baudrate=radar["baud"], tx=radar["tx"], rx=radar["rx"],
+                                     rxbuf=radar["rxbuf"], timeout=0)
+    hw.port_pins = [machine.Pin(n, machine.Pin.OUT, value=0) for n in board.get("port_pins", ())]
+    if "qi_pin" in board:
+        hw.qi_pin = machine.Pin(board["qi_pin"], machine.Pin.OUT, value=0)
+    hw.clock = time.ticks_ms
+    hw.watchdog = machine.WDT(timeout=board["watchdog_ms"])
+    hw.watchdog_slice_ms = board["watchdog_ms"] // 2
+
+    def sleep_and_listen(ms):
+        # Console lines typed while asleep are read on waking; the USB console keeps the MCU
+        # out of light sleep while a cable is plugged in (see docs/boards.md).
+        if console.connected():
+            time.sleep_ms(ms)
+        else:
+            sleep(ms)
+        for line in console.lines():
+            bench_input(line)
+
+    def bench_input(line):
+        if hw.bench is not None:
+            hw.bench.console_input(line)
+
+    hw.sleep = sleep_and_listen
+    return hw

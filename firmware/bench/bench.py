@@ -1,0 +1,223 @@
+# The bench: sample the sensors, decide (battery, ports, sittings, energy policy), report.
+# `tick(now_ticks)` is called by the main loop; it returns how long the loop may sleep.
+import json
+
+from bench.battery import Battery
+from bench.config import Config
+from bench.console import Shell
+from bench.log import Log, level_named
+from bench.policy import EnergyPolicy
+from bench.ports import PortBank
+from bench.report import (
+    FAULT_BATTERY,
+    FAULT_OCCUPANCY,
+    FAULT_PORT_TRIP,
+    FAULT_PORTS,
+    FAULT_SOLAR,
+    FAULT_STUCK_SEAT,
+    FAULT_TEMPERATURE,
+    Outbox,
+    ReportWindow,
+)
+from bench.sensors import Sensors
+from bench.sitting import SittingSessions
+from bench.ticks import ticks_diff
+from bench.trace import trace_line
+from bench.units import fixed
+from bench.version import VERSION
+from drivers.switch import LoadSwitch
+
+_STATE = "state.json"
+_SAVE_EVERY_MS = 3600000  # the battery's charge goes to flash hourly, and before a reboot
+_OUTBOX = 32
+_CONSOLE_QUEUE = 8
+_FAULT_BITS = (("solar", FAULT_SOLAR), ("battery", FAULT_BATTERY), ("batt_temp", FAULT_TEMPERATURE),
+               ("air_temp", FAULT_TEMPERATURE), ("pir", FAULT_OCCUPANCY), ("radar", FAULT_OCCUPANCY))
+
+
+class Bench:
+    def __init__(self, hw, now_ticks):
+        self.hw = hw
+        self.write = hw.write
+        self.store = hw.store
+        self.board_name = hw.board.get("name", "?")
+        self.version = VERSION
+        self.log = Log(hw.write)
+        state = self._load_state()
+        self.boots = state.get("boots", 0) + 1
+        self.bench_id = hw.bench_id
+        self.write("bench %s firmware %s board %s boot %d reset %s" % (
+            self.bench_id, VERSION, self.board_name, self.boots, hw.reset_cause))
+        self.cfg = Config()
+        self.cfg.load(self.store, self.log)
+        self.log.level = level_named(self.cfg.v["log_level"])
+        self.sensors = Sensors(hw, self.cfg, self.log)
+        self.battery = Battery(self.cfg.v["battery_ah"])
+        self.battery.restore(state.get("charge_mas"))
+        count = self.sensors.port_count
+        self.ports = PortBank([LoadSwitch(pin) for pin in hw.port_pins[:count]], self.cfg, self.log)
+        self.qi = LoadSwitch(hw.qi_pin) if hw.qi_pin is not None else None
+        self.sitting = SittingSessions(self.log)
+        self.policy = EnergyPolicy(self.log)
+        self.window = ReportWindow()
+        self.outbox = Outbox(_OUTBOX)
+        self.shell = Shell(self)
+        self.console_queue = []
+        self.console_dropped = 0
+        self.tracing = False
+        self.reboot_requested = False
+        self.crashes = 0
+        self.crashes_in_row = 0
+        self.seq = 0
+        self.usable = 0
+        self.last_ticks = now_ticks
+        self.uptime = 0
+        self.last_sample = None
+        self.next_sample = 0
+        self.next_report = self.policy.report_interval_s(self.cfg.v) * 1000
+        self.next_save = _SAVE_EVERY_MS
+        self._save_state()
+        self.log.info("bench", "%d ports, occupancy by %s, sample every %d s, report every %d s" % (
+            count, self.cfg.v["occupancy"], self.cfg.v["sample_interval_s"], self.cfg.v["report_interval_s"]))
+
+    # -- flash -------------------------------------------------------------------------------
+
+    def _load_state(self):
+        raw = self.store.read(_STATE)
+        if raw is None:
+            return {}
+        try:
+            state = json.loads(raw)
+        except ValueError:
+            self.log.error("bench", "%s unreadable; counting boots from 1" % _STATE)
+            return {}
+        return state if isinstance(state, dict) else {}
+
+    def _save_state(self):
+        self.store.write(_STATE, ('{"boots": %d, "charge_mas": %s}' % (
+            self.boots, "null" if self.battery.charge_mas is None else self.battery.charge_mas)).encode())
+
+    # -- what the loop and the console call --------------------------------------------------
+
+    def console_input(self, line):
+        """A line typed on the console; handled at the next tick, in order."""
+        if len(self.console_queue) >= _CONSOLE_QUEUE:
+            self.console_dropped += 1
+            return
+        self.console_queue.append(line)
+
+    def request_reboot(self):
+        self._save_state()
+        self.reboot_requested = True
+
+    def config_changed(self, key):
+        if key == "log_level":
+            self.log.level = level_named(self.cfg.v[key])
+        elif key in ("report_interval_s", "heartbeat_s"):
+            self.next_report = self.uptime + self.policy.report_interval_s(self.cfg.v) * 1000
+
+    def crashed(self, err):
+        """The loop caught `err` out of tick: one line on the console, never a traceback."""
+        self.crashes += 1
+        self.crashes_in_row += 1
+        self.log.error("loop", "%s: %s; carrying on" % (type(err).__name__, err))
+
+    def healthy(self):
+        return self.crashes_in_row < 3
+
+    def tick(self, now_ticks):
+        dt = ticks_diff(now_ticks, self.last_ticks)
+        self.last_ticks = now_ticks
+        if dt > 0:
+            self.uptime += dt
+        self.log.uptime_ms = self.uptime
+        while self.console_queue:
+            self.shell.handle(self.console_queue.pop(0))
+        if self.console_dropped:
+            self.log.warn("console", "%d lines dropped: type slower" % self.console_dropped)
+            self.console_dropped = 0
+        if self.uptime >= self.next_sample:
+            self._sample(self.uptime)
+            interval = self.policy.sample_interval_s(self.cfg.v) * 1000
+            self.next_sample += interval
+            if self.next_sample <= self.uptime:
+                self.next_sample = self.uptime + interval
+        self.crashes_in_row = 0
+        return self.next_sample - self.uptime
+
+    # -- one sample ----------------------------------------------------------------------------
+
+    def _sample(self, now):
+        v = self.cfg.v
+        dt = 0 if self.last_sample is None else now - self.last_sample
+        self.last_sample = now
+        s = self.sensors.read()
+        temp = s.batt_mc if s.batt_mc is not None else s.air_mc
+        if s.battery is not None:
+            if self.battery.update(dt, s.battery[0], s.battery[1], v["rest_ma"], v["rest_s"] * 1000):
+                self.log.info("battery", "charge set to %d%% from rest voltage %s V" % (
+                    self.battery.soc_permille() // 10, fixed(s.battery[0], 3)))
+        if self.battery.charge_mas is not None:
+            self.usable = self.battery.usable_permille(25000 if temp is None else temp)
+            self.policy.update(self.usable, temp, v)
+        self.ports.allowed = self.policy.usb_allowed()
+        self.ports.update(now, dt, s.ports)
+        if self.qi is not None:
+            self.qi.set(self.policy.qi_allowed())
+        self.sitting.update(now, self._present(s, v), v["vacant_after_s"] * 1000,
+                            v["min_session_s"] * 1000, v["max_session_s"] * 1000)
+        self._account(s, dt)
+        if now >= self.next_report:
+            self._report(now, s)
+        if now >= self.next_save:
+            self._save_state()
+            self.next_save = now + _SAVE_EVERY_MS
+        if self.tracing:
+            self.write(trace_line(now, s))
+
+    def _present(self, s, v):
+        mode = v["occupancy"]
+        radar = s.radar_ok and s.radar_cm is not None and s.radar_cm <= v["radar_max_cm"]
+        if mode == "radar" or (mode == "both" and s.pir is None):
+            present = radar
+        elif mode == "pir" or not s.radar_ok:
+            present = bool(s.pir)
+        else:
+            present = radar or bool(s.pir)
+        return present or bool(s.seat)
+
+    def _account(self, s, dt):
+        w = self.window
+        solar_uw = 0
+        if s.solar is not None and s.solar[1] > 0:
+            solar_uw = s.solar[0] * s.solar[1]
+            w.solar.add(solar_uw, dt)
+        if s.battery is not None:
+            w.load.add(solar_uw - s.battery[0] * s.battery[1], dt)
+        for role, bit in _FAULT_BITS:
+            if self.sensors.state.get(role) is False:
+                w.faults |= bit
+        for i in range(len(s.ports)):
+            if s.ports[i] is None:
+                w.faults |= FAULT_PORTS
+        if self.ports.fault_flags:
+            w.faults |= FAULT_PORT_TRIP
+            self.ports.fault_flags = 0
+        if self.sitting.stuck:
+            w.faults |= FAULT_STUCK_SEAT
+
+    def _report(self, now, s):
+        sit = self.sitting
+        charge = sum([p.sessions for p in self.ports.ports])
+        port_mwh = self.ports.total_mwh()
+        self.seq += 1
+        report = self.window.close(
+            self.seq, now, self.battery.soc_permille(), s.battery[0] if s.battery else 0, port_mwh,
+            sit.count, sit.occupied_ms, charge, self.ports.states(), s.batt_mc, s.air_mc, self.policy.level)
+        self.outbox.put(report)
+        self.window.open(now, port_mwh, sit.count, sit.occupied_ms, charge)
+        self.next_report = now + self.policy.report_interval_s(self.cfg.v) * 1000
+        g = report.get
+        self.log.info("report", "#%d charge %d%% in %s Wh out %s Wh sat %d (%d s) charged %d (%s Wh) faults 0x%02x" % (
+            g("seq"), g("soc_pm") // 10, fixed(g("solar_mwh"), 3), fixed(g("load_mwh"), 3),
+            g("sit_sessions"), g("occupied_s"), g("charge_sessions"), fixed(g("port_mwh"), 3), g("faults")))

@@ -1,0 +1,151 @@
+# The serial console's command shell: what a field engineer types on USB. Every line gets an
+# answer; unknown or malformed input gets one line starting "error:", never a traceback.
+from bench import config as schema
+from bench.log import level_name, level_named
+from bench.policy import NAMES as LEVELS
+from bench.ports import MODES
+from bench.units import clock, fixed
+
+HELP = (
+    "help                   this list",
+    "status                 battery, solar, policy, sensors, reports",
+    "ports                  each charging port: mode, switch, current, energy, faults",
+    "sessions               sitting and charging sessions",
+    "config get [KEY]       configuration values with their ranges",
+    "config set KEY VALUE   change a value (checked, saved to flash)",
+    "port N on|off|auto     force a port on or off, or leave it to the energy policy",
+    "log debug|info|warn|error   console log level",
+    "trace on|off           print every sample as a TRACE line (trace-v1)",
+    "reboot                 save state and restart",
+)
+
+
+def _amps(ma):
+    return fixed(ma, 3)
+
+
+class Shell:
+    def __init__(self, bench):
+        self.bench = bench
+        self.out = bench.write
+
+    def handle(self, line):
+        words = line.split()
+        if not words:
+            return
+        verb = words[0].lower()
+        handler = getattr(self, "do_" + verb, None) if verb.isalpha() else None
+        if handler is None:
+            self.out("error: unknown command '%s' (try 'help')" % words[0][:32])
+            return
+        try:
+            handler(words[1:])
+        except ValueError as e:
+            self.out("error: %s" % e)
+
+    def do_help(self, args):
+        for line in HELP:
+            self.out(line)
+
+    def do_status(self, args):
+        b = self.bench
+        v = b.cfg.v
+        self.out("bench %s fw %s board %s up %s boot %d" % (b.bench_id, b.version, b.board_name, clock(b.uptime), b.boots))
+        s = b.sensors.sample
+        if s.battery is not None:
+            temp = "" if s.batt_mc is None else " %s C" % fixed(s.batt_mc // 100, 1)
+            self.out("battery %s V %s A charge %d%% usable %d%%%s%s" % (
+                fixed(s.battery[0], 3), _amps(s.battery[1]), b.battery.soc_permille() // 10,
+                b.usable // 10, temp, " (estimated)" if b.battery.estimated else ""))
+        else:
+            self.out("battery not measured")
+        if s.solar is not None:
+            self.out("solar %s V %s A" % (fixed(s.solar[0], 3), _amps(s.solar[1])))
+        self.out("policy %s; report every %d s, next in %d s" % (
+            LEVELS[b.policy.level], b.policy.report_interval_s(v), max(0, b.next_report - b.uptime) // 1000))
+        failing = b.sensors.failing()
+        self.out("sensors " + ("ok" if not failing else "failing: " + " ".join(failing)))
+        self.out("reports %d made, %d waiting, %d dropped" % (b.seq, len(b.outbox), b.outbox.dropped))
+
+    def do_ports(self, args):
+        b = self.bench
+        if not b.ports.ports:
+            self.out("no charging ports")
+        for p in b.ports.ports:
+            state = "on " if p.switch.is_on else "off"
+            reading = "%s A %s V" % (_amps(p.ma), fixed(p.mv, 3)) if p.readable else "not measured"
+            line = "port %d %-4s %s %s, %s Wh, %d sessions" % (
+                p.number, p.mode, state, reading, fixed(p.energy.mwh, 3), p.sessions)
+            if p.session_start is not None:
+                line += ", charging for %d s" % ((b.uptime - p.session_start) // 1000)
+            if p.fault is not None:
+                line += ", fault: %s, retry in %d s" % (p.fault, max(0, p.retry_at - b.uptime) // 1000)
+            self.out(line)
+
+    def do_sessions(self, args):
+        b = self.bench
+        sit = b.sitting
+        self.out("sitting: %d sessions, %d s occupied, %d too short, %d stuck%s" % (
+            sit.count, sit.occupied_ms // 1000, sit.too_short, sit.stuck,
+            ", occupied now" if sit.occupied() else ""))
+        self.out("  durations <5min %d, 5-15min %d, 15-60min %d, >1h %d" % tuple(sit.buckets))
+        for start, seconds in sit.recent:
+            self.out("  sat at %s for %d s" % (clock(start * 1000), seconds))
+        total = sum([p.sessions for p in b.ports.ports])
+        self.out("charging: %d sessions" % total)
+        for port, start, seconds, mwh in b.ports.recent:
+            self.out("  port %d at %s for %d s, %s Wh" % (port, clock(start * 1000), seconds, fixed(mwh, 3)))
+
+    def do_config(self, args):
+        b = self.bench
+        if not args or args[0] not in ("get", "set"):
+            raise ValueError("usage: config get [KEY] | config set KEY VALUE")
+        if args[0] == "get":
+            if len(args) > 2:
+                raise ValueError("usage: config get [KEY]")
+            keys = args[1:] or schema.keys()
+            for key in keys:
+                if key not in b.cfg.v:
+                    raise ValueError("unknown key %s (try 'config get')" % key[:40])
+                self.out("%s = %s  (%s)" % (key, b.cfg.v[key], schema.describe(key)))
+            return
+        if len(args) != 3:
+            raise ValueError("usage: config set KEY VALUE")
+        key, text = args[1], args[2]
+        value = schema.parse(key, text)
+        problem = schema.check(key, value)
+        if problem is not None:
+            raise ValueError(problem)
+        b.cfg.v[key] = value
+        b.cfg.save(b.store)
+        b.config_changed(key)
+        self.out("config %s = %s (saved)" % (key, value))
+
+    def do_port(self, args):
+        b = self.bench
+        count = len(b.ports.ports)
+        if len(args) != 2 or args[1] not in MODES:
+            raise ValueError("usage: port N on|off|auto")
+        if not args[0].isdigit() or not 1 <= int(args[0]) <= count:
+            raise ValueError("port must be 1..%d, got %s" % (count, args[0][:8]))
+        b.ports.set_mode(int(args[0]), args[1], b.uptime)
+        self.out("port %s %s" % (args[0], args[1]))
+
+    def do_log(self, args):
+        level = level_named(args[0]) if len(args) == 1 else None
+        if level is None:
+            raise ValueError("usage: log debug|info|warn|error")
+        self.bench.log.level = level
+        self.out("log level %s" % level_name(level))
+
+    def do_trace(self, args):
+        if len(args) != 1 or args[0] not in ("on", "off"):
+            raise ValueError("usage: trace on|off")
+        self.bench.tracing = args[0] == "on"
+        self.out("trace %s" % args[0])
+
+    def do_reboot(self, args):
+        if args:
+            raise ValueError("usage: reboot")
+        self.out("rebooting")
+        self.bench.request_reboot()

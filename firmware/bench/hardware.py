@@ -1,0 +1,23 @@
+# What a board's wiring hands the bench: bus, pin and UART objects already built, the flash
+# store, the clock and sleep, the watchdog. A board fills in what it has; None means not fitted.
+
+
+class Hardware:
+    def __init__(self, board, bench_id, write, store):
+        self.board = board  # the board description (boards/NAME/board.json)
+        self.bench_id = bench_id
+        self.write = write  # prints one console line
+        self.store = store  # read(name) -> bytes | None, write(name, bytes); survives resets
+        self.reset_cause = "power_on"
+        self.i2c = None  # machine.I2C: INA226/INA219 and INA3221 monitors
+        self.onewire = None  # onewire.OneWire: DS18B20 temperatures
+        self.pir_pin = None  # machine.Pin, input with IRQ
+        self.seat_pin = None
+        self.radar_uart = None  # machine.UART at 256000 baud: LD2410
+        self.port_pins = []  # machine.Pin outputs, one per port's load switch
+        self.qi_pin = None
+        self.clock = None  # () -> ticks_ms
+        self.sleep = None  # (ms) -> None
+        self.watchdog = None  # .feed()
+        self.watchdog_slice_ms = 1000
+        self.bench = None  # set once the bench runs: console lines read while asleep go to it

@@ -1,0 +1,18 @@
+# The main loop: tick the bench, feed the watchdog only while the loop is healthy, sleep until
+# the next sample. Clock, sleep and watchdog come from the board's wiring (or the simulator).
+
+
+def run(bench, clock, sleep, watchdog, slice_ms):
+    """Runs until the bench asks for a reboot; `slice_ms` keeps each sleep inside the watchdog
+    period, so a long sample interval never starves it."""
+    while True:
+        try:
+            wait = bench.tick(clock())
+        except Exception as e:
+            bench.crashed(e)
+            wait = 1000
+        if bench.healthy():
+            watchdog.feed()
+        if bench.reboot_requested:
+            return
+        sleep(wait if wait < slice_ms else slice_ms)

@@ -1,0 +1,192 @@
+# The bench's sensors, built from the board description and the hardware objects the board's
+# wiring hands over: one `read` per sample fills a Sample. A sensor that fails is logged when
+# it fails and when it comes back, counted, and read as None; it never stops the sample.
+from drivers.ds18b20 import DS18B20
+from drivers.ina219 import INA219
+from drivers.ina226 import INA226
+from drivers.ina3221 import INA3221
+from drivers.ld2410 import LD2410
+from drivers.pir import Pir
+
+_NAMES = {
+    "solar": "solar monitor", "battery": "battery monitor", "batt_temp": "battery temperature",
+    "air_temp": "air temperature", "pir": "PIR", "radar": "radar", "port1": "port 1 monitor",
+    "port2": "port 2 monitor", "port3": "port 3 monitor", "port4": "port 4 monitor",
+    "port5": "port 5 monitor", "port6": "port 6 monitor", "port7": "port 7 monitor",
+    "port8": "port 8 monitor",
+}
+_TEMP_EVERY = 6  # temperatures change slowly: read every 6th sample (a minute at 10 s)
+_CAL_EVERY = 30  # check the monitors' calibration every 30th sample
+
+
+# OSError numbers the ports raise for a bus that gets no answer.
+_ERRNO = {5: "I/O error (EIO)", 19: "no answer (ENODEV)", 110: "timed out (ETIMEDOUT)",
+          116: "timed out (ETIMEDOUT)"}
+
+
+def _why(err):
+    if isinstance(err, OSError) and err.args and isinstance(err.args[0], int):
+        return _ERRNO.get(err.args[0], "error %d" % err.args[0])
+    return str(err)
+
+
+class Sample:
+    def __init__(self, ports):
+        self.solar = None  # (mV, mA)
+        self.battery = None  # (mV, mA), mA > 0 charging
+        self.batt_mc = None
+        self.air_mc = None
+        self.ports = [None] * ports  # type: list  # (mV, mA) each, None: not measured
+        self.pir = None  # 1 motion since the last sample, 0 none
+        self.radar_cm = None  # nearest target in cm, or None
+        self.radar_ok = False
+        self.seat = None
+
+
+def _monitor(i2c, spec, shunt_uohm, max_a, log, role):
+    if not spec:
+        return None
+    try:
+        if spec.get("chip") == "ina219":
+            return INA219(i2c, spec["addr"], shunt_uohm, max_a)
+        return INA226(i2c, spec["addr"], shunt_uohm, max_a)
+    except ValueError as e:
+        log.error("sensors", "%s: %s" % (_NAMES[role], e))
+        return None
+
+
+class Sensors:
+    def __init__(self, hw, cfg, log):
+        board = hw.board
+        v = cfg.v
+        self.cfg = cfg
+        self.log = log
+        self.solar = _monitor(hw.i2c, board.get("solar"), v["solar_shunt_uohm"], v["solar_max_a"], log, "solar")
+        self.battery = _monitor(hw.i2c, board.get("battery"), v["battery_shunt_uohm"], v["battery_max_a"], log, "battery")
+        self.port_chips = [INA3221(hw.i2c, c["addr"], v["port_shunt_uohm"]) for c in board.get("ports", ())]
+        self.port_count = min(v["port_count"], 3 * len(self.port_chips), len(hw.port_pins))
+        self.temps = DS18B20(hw.onewire) if hw.onewire is not None else None
+        self.batt_rom = None
+        self.air_rom = None
+        self.pir = Pir(hw.pir_pin) if hw.pir_pin is not None else None
+        self.radar = LD2410(hw.radar_uart) if hw.radar_uart is not None else None
+        self.seat_pin = hw.seat_pin
+        self.state = {}  # role -> True answering, False failing
+        self.errors = {}  # role -> failed reads since boot
+        self.sample = Sample(self.port_count)
+        self._count = 0
+
+    def _failed(self, role, err):
+        self.errors[role] = self.errors.get(role, 0) + 1
+        if self.state.get(role, True):
+            self.log.warn("sensors", "%s not answering: %s" % (_NAMES.get(role, role), _why(err)))
+        self.state[role] = False
+
+    def _answered(self, role):
+        if self.state.get(role) is False:
+            self.log.info("sensors", "%s answering again" % _NAMES.get(role, role))
+        self.state[role] = True
+
+    def failing(self):
+        return sorted([role for role in self.state if not self.state[role]])
+
+    def _power(self, chip, role):
+        if chip is None:
+            return None
+        try:
+            chip.read(self._count % _CAL_EVERY == 0)
+        except OSError as e:
+            chip.configured = False
+            self._failed(role, e)
+            return None
+        self._answered(role)
+        return (chip.mv, chip.ma)
+
+    def read(self):
+        s = self.sample
+        s.solar = self._power(self.solar, "solar")
+        s.battery = self._power(self.battery, "battery")
+        for i in range(self.port_count):
+            chip = self.port_chips[i // 3]
+            role = "port%d" % (i + 1)
+            try:
+                chip.read(i % 3)
+            except OSError as e:
+                chip.configured = False
+                self._failed(role, e)
+                s.ports[i] = None
+                continue
+            self._answered(role)
+            s.ports[i] = (chip.mv[i % 3], chip.ma[i % 3])
+        if self.temps is not None and self._count % _TEMP_EVERY == 0:
+            self._read_temps(s)
+        if self.pir is not None:
+            s.pir = self.pir.take()
+        if self.radar is not None:
+            self._read_radar(s)
+        if self.seat_pin is not None:
+            s.seat = self.seat_pin.value()
+        self._count += 1
+        return s
+
+    def _read_temps(self, s):
+        temps = self.temps
+        if temps is None:
+            return
+        if self.batt_rom is None:
+            self._find_roms()
+        for role, rom in (("batt_temp", self.batt_rom), ("air_temp", self.air_rom)):
+            if rom is None:
+                continue
+            value = None
+            if temps.converting:
+                try:
+                    value = temps.read(rom)
+                    self._answered(role)
+                except OSError as e:
+                    self._failed(role, e)
+            if role == "batt_temp":
+                s.batt_mc = value
+            else:
+                s.air_mc = value
+        try:
+            temps.start()
+        except OSError as e:
+            temps.converting = False
+            self._failed("batt_temp", e)
+
+    def _find_roms(self):
+        v = self.cfg.v
+        if self.temps is None:
+            return
+        try:
+            found = self.temps.scan()
+        except OSError as e:
+            self._failed("batt_temp", e)
+            return
+        batt = v["temp_batt_rom"] or (found[0] if found else None)
+        air = v["temp_air_rom"] or None
+        if air is None:
+            rest = [rom for rom in found if rom != batt]
+            air = rest[0] if rest else None
+        self.batt_rom = batt
+        self.air_rom = air
+        self.log.info("sensors", "DS18B20: battery %s, air %s" % (batt or "-", air or "-"))
+
+    def _read_radar(self, s):
+        radar = self.radar
+        if radar is None:
+            return
+        err = "no frames"
+        try:
+            frames = radar.poll()
+        except OSError as e:
+            frames = 0
+            err = _why(e)
+        s.radar_ok = frames > 0
+        if s.radar_ok:
+            self._answered("radar")
+            s.radar_cm = radar.nearest_cm if radar.state else None
+        else:
+            self._failed("radar", err)
+            s.radar_cm = None

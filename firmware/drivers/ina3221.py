@@ -1,0 +1,48 @@
+# TI INA3221 three-channel shunt and bus monitor on I2C (datasheet SBOS576B): one channel per
+# USB charging port. Raises OSError when the chip does not answer.
+from micropython import const
+
+_REG_CONFIG = const(0x00)
+_REG_MANUFACTURER = const(0xFE)
+_REG_DIE = const(0xFF)
+_MANUFACTURER_TI = const(0x5449)
+_DIE_INA3221 = const(0x3220)
+# 8.6.2.1: all three channels, AVG = 16 (010), VBUSCT = VSHCT = 1.1 ms, continuous.
+_CONFIG = const(0x7527)
+
+
+class INA3221:
+    """`ma[i]` and `mv[i]` of channels 1..3 (index 0..2) after `read(i)`."""
+
+    def __init__(self, i2c, addr, shunt_uohm):
+        self.i2c = i2c
+        self.addr = addr
+        self.shunt_uohm = shunt_uohm
+        self._buf = bytearray(2)
+        self.configured = False
+        self.ma = [0, 0, 0]
+        self.mv = [0, 0, 0]
+
+    def _read(self, reg):
+        self.i2c.readfrom_mem_into(self.addr, reg, self._buf)
+        return (self._buf[0] << 8) | self._buf[1]
+
+    def setup(self):
+        if self._read(_REG_MANUFACTURER) != _MANUFACTURER_TI or self._read(_REG_DIE) != _DIE_INA3221:
+            raise OSError("no INA3221 at 0x%02x" % self.addr)
+        self._buf[0] = _CONFIG >> 8
+        self._buf[1] = _CONFIG & 0xFF
+        self.i2c.writeto_mem(self.addr, _REG_CONFIG, self._buf)
+        self.configured = True
+
+    def read(self, index):
+        """Refresh channel index+1: shunt register 0x01 + 2*index, bus register after it."""
+        if not self.configured:
+            self.setup()
+        shunt = self._read(1 + 2 * index)
+        if shunt & 0x8000:
+            shunt -= 0x10000
+        # 8.6.2.2: shunt voltage in bits 15..3, 40 uV per bit; bus in bits 15..3, 8 mV per bit.
+        uv = (shunt >> 3) * 40
+        self.ma[index] = uv * 1000 // self.shunt_uohm if uv >= 0 else -((-uv * 1000) // self.shunt_uohm)
+        self.mv[index] = (self._read(2 + 2 * index) >> 3) * 8

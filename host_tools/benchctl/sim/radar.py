@@ -1,0 +1,80 @@
+# A fake HLK-LD2410 on a fake UART: it reports 10 basic frames a second (protocol V1.02 2.3);
+# the UART's receive buffer keeps the newest `rxbuf` bytes, which a read returns in order.
+from benchctl.sim.i2c import Fault
+
+_FRAME_MS = 100
+
+
+def frame(target_cm):
+    """One basic report frame: a static target at `target_cm`, or none for None."""
+    data = bytearray(13)
+    data[0] = 0x02
+    data[1] = 0xAA
+    if target_cm is not None:
+        cm = target_cm if target_cm < 0xFFFF else 0xFFFF
+        data[2] = 0x02
+        data[6] = cm & 0xFF  # static target distance
+        data[7] = cm >> 8
+        data[8] = 60  # static energy
+        data[9] = cm & 0xFF  # detection distance
+        data[10] = cm >> 8
+    data[11] = 0x55
+    data[12] = 0x00
+    return b"\xf4\xf3\xf2\xf1\x0d\x00" + bytes(data) + b"\xf8\xf7\xf6\xf5"
+
+
+class FakeRadarUart:
+    def __init__(self, rng, rxbuf):
+        self.rng = rng
+        self.rxbuf = rxbuf
+        self.fitted = False  # the radar answers at all (radar_cm has been set)
+        self.target_cm = None
+        self.fault = Fault.NONE
+        self.now_ms = 0
+        self._sent_until = 0  # stream time up to which frames are in the buffer
+        self._pending = b""
+        self._frozen = None
+        self._cache_key = -1
+        self._cache = b""
+
+    def _frame(self):
+        key = -2 if self.target_cm is None else self.target_cm
+        if key != self._cache_key:
+            self._cache_key = key
+            self._cache = frame(self.target_cm)
+        return self._cache
+
+    def _refill(self):
+        frames = (self.now_ms - self._sent_until) // _FRAME_MS
+        if frames <= 0:
+            return
+        self._sent_until += frames * _FRAME_MS
+        if not self.fitted or self.fault == Fault.NACK:
+            return
+        one = self._frame()
+        if self.fault == Fault.STUCK:
+            if self._frozen is None:
+                self._frozen = one
+            one = self._frozen
+        else:
+            self._frozen = None
+        keep = frames if frames * len(one) <= self.rxbuf else self.rxbuf // len(one) + 1
+        stream = self._pending + one * keep
+        if self.fault == Fault.GARBAGE:
+            junk = bytearray(len(stream))
+            self.rng.fill(junk)
+            stream = bytes(junk)
+        self._pending = stream[-self.rxbuf:]
+
+    def any(self):
+        self._refill()
+        return len(self._pending)
+
+    def readinto(self, buf):
+        self._refill()
+        n = min(len(buf), len(self._pending))
+        if n == 0:
+            return None  # machine.UART: nothing before the timeout
+        buf[0:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n

@@ -1,0 +1,270 @@
+# The world around a simulated bench: plays a tape (a checked trace, in integer units) into
+# fake chips wired as the board's board.json says, and gives the firmware its clock, sleep
+# and watchdog. Sleep is where simulated time passes: records apply at their own times,
+# a console line wakes the loop, a reset or the end of the tape unwinds it.
+from bench.hardware import Hardware
+from benchctl.sim.flash import FakeFlash
+from benchctl.sim.i2c import FakeI2C, Fault
+from benchctl.sim.ina import FakeINA219, FakeINA226, FakeINA3221
+from benchctl.sim.onewire import FakeDS18B20, FakeOneWire
+from benchctl.sim.pins import FakePin
+from benchctl.sim.radar import FakeRadarUart
+from benchctl.sim.rng import Rng
+
+_MASK = 0x3FFFFFFF
+_KINDS = {"nack": Fault.NACK, "stuck": Fault.STUCK, "garbage": Fault.GARBAGE}
+
+
+class Reset(BaseException):
+    """The MCU restarts; args[0] is the cause. A BaseException, so the loop's `except
+    Exception` does not swallow it, as a real reset is not catchable."""
+
+
+class End(BaseException):
+    pass
+
+
+class FakeWatchdog:
+    def __init__(self, world):
+        self.world = world
+
+    def feed(self):
+        self.world.fed_at = self.world.now
+
+
+def _monitor(spec, rng, shunt_uohm):
+    if spec.get("chip") == "ina219":
+        return FakeINA219(rng, shunt_uohm)
+    return FakeINA226(rng, shunt_uohm)
+
+
+class World:
+    def __init__(self, board, tape, cfg, seed=1):
+        self.board = board
+        self.tape = iter(tape)
+        self.rng = Rng(seed)
+        self.flash = FakeFlash()
+        self.now = 0
+        self.end = 0
+        self.boot_at = 0
+        self.fed_at = 0
+        self.bench = None
+        self._next = None
+        self._done = False
+        self._fault_ends = []  # (end ms, role)
+        self._wake = False
+        self.early_console = []
+        self.i2c = FakeI2C()
+        self.solar = self.battery = None
+        if board.get("solar"):
+            self.solar = _monitor(board["solar"], self.rng, cfg["solar_shunt_uohm"])
+            self.i2c.attach(board["solar"]["addr"], self.solar)
+        if board.get("battery"):
+            self.battery = _monitor(board["battery"], self.rng, cfg["battery_shunt_uohm"])
+            self.i2c.attach(board["battery"]["addr"], self.battery)
+        self.port_chips = []
+        for spec in board.get("ports", ()):
+            chip = FakeINA3221(self.rng, cfg["port_shunt_uohm"])
+            self.i2c.attach(spec["addr"], chip)
+            self.port_chips.append(chip)
+        self.port_pins = [FakePin() for _ in board.get("port_pins", ())]
+        for i in range(min(len(self.port_pins), 3 * len(self.port_chips))):
+            self.port_chips[i // 3].gates[i % 3] = self.port_pins[i]
+        self.qi_pin = FakePin() if "qi_pin" in board else None
+        self.onewire = None
+        self.batt_temp = FakeDS18B20(0x0000A1B2C3D4, self.rng)
+        self.air_temp = FakeDS18B20(0x0000A1B2C3E5, self.rng)
+        if "onewire_pin" in board:
+            self.onewire = FakeOneWire()
+            self.onewire.devices = [self.batt_temp, self.air_temp]
+        self.pir = FakePin() if "pir_pin" in board else None
+        self.pir_fault = Fault.NONE
+        self.seat = FakePin() if "seat_pin" in board else None
+        radar = board.get("radar")
+        self.radar = FakeRadarUart(self.rng, radar.get("rxbuf", 256)) if radar else None
+        self.watchdog_ms = board.get("watchdog_ms", 30000)
+
+    # -- the firmware's view -------------------------------------------------------------------
+
+    def hardware(self, bench_id, cause, write):
+        hw = Hardware(self.board, bench_id, write, self.flash)
+        hw.reset_cause = cause
+        hw.i2c = self.i2c
+        hw.onewire = self.onewire
+        hw.pir_pin = self.pir
+        hw.seat_pin = self.seat
+        hw.radar_uart = self.radar
+        hw.port_pins = self.port_pins
+        hw.qi_pin = self.qi_pin
+        hw.clock = self.clock
+        hw.sleep = self.sleep
+        hw.watchdog = FakeWatchdog(self)
+        hw.watchdog_slice_ms = self.watchdog_ms // 2
+        return hw
+
+    def boot(self):
+        """Power comes back: RAM (and the chips' registers) start from their reset values."""
+        self.boot_at = self.now
+        self.fed_at = self.now
+        for pin in self.port_pins:
+            pin.level = 0
+        if self.qi_pin is not None:
+            self.qi_pin.level = 0
+        for chip in (self.solar, self.battery):
+            if chip is not None:
+                chip.power_on()
+
+    def settle(self):
+        """Apply what the tape holds for the present moment before the firmware boots, so its
+        first sample sees the sensors as they are at t = 0 (or at a reset's instant)."""
+        while True:
+            t = self._peek_time()
+            if t is None or t > self.now:
+                return
+            self._step_record()
+
+    def clock(self):
+        return (self.now - self.boot_at) & _MASK
+
+    def sleep(self, ms):
+        target = self.now + (ms if ms > 0 else 0)
+        self._wake = False
+        while not self._wake:
+            t = self._peek_time()
+            if t is None or t > target:
+                break
+            self._advance(t)
+            self._step_record()
+        else:
+            self._check_watchdog()
+            return
+        if self._next is None and self._done and target >= self.end:
+            self._advance(self.end)
+            raise End()
+        self._advance(target)
+        self._check_watchdog()
+
+    def _check_watchdog(self):
+        if self.now - self.fed_at > self.watchdog_ms:
+            raise Reset("watchdog")
+
+    def _advance(self, t):
+        if t > self.now:
+            self.now = t
+            if self.radar is not None:
+                self.radar.now_ms = t
+        while self._fault_ends:
+            end, role = self._fault_ends[0]
+            if end > self.now:
+                break
+            self._fault_ends.pop(0)
+            self._set_fault(role, Fault.NONE)
+
+    # -- the tape ------------------------------------------------------------------------------
+
+    def _peek_time(self):
+        if self._next is None and not self._done:
+            try:
+                self._next = next(self.tape)
+            except StopIteration:
+                self._done = True
+        if self._next is None:
+            return self._fault_ends[0][0] if self._fault_ends else None
+        t = self._next[0]
+        if self._fault_ends and self._fault_ends[0][0] < t:
+            return self._fault_ends[0][0]
+        return t
+
+    def _step_record(self):
+        if self._next is None or self._next[0] > self.now:
+            return  # a fault ending: _advance did it
+        t, channels, events = self._next
+        self._next = None
+        self.end = t
+        if channels:
+            self.apply(channels)
+        if events:
+            for kind, value in events:
+                self._event(kind, value)
+
+    def _event(self, kind, value):
+        if kind == "console":
+            if self.bench is not None:
+                self.bench.console_input(value)
+            else:
+                self.early_console.append(value)  # typed while it boots: read once it runs
+            self._wake = True  # the UART interrupt wakes the loop
+        elif kind == "fault":
+            role, fault, for_ms = value
+            self._set_fault(role, _KINDS[fault])
+            end = self.now + for_ms
+            i = 0
+            while i < len(self._fault_ends) and self._fault_ends[i][0] <= end:
+                i += 1
+            self._fault_ends.insert(i, (end, role))
+        elif kind == "reset":
+            cause, torn = value
+            if torn:
+                self.flash.tear()
+            raise Reset(cause)
+        # link, sf and downlink reach the radio, which arrives with the telemetry issue.
+
+    def _set_fault(self, role, fault):
+        if role == "solar" and self.solar is not None:
+            self.solar.fault = fault
+        elif role == "battery":
+            if self.battery is not None:
+                self.battery.fault = fault
+            self.batt_temp.fault = fault
+        elif role.startswith("port"):
+            index = int(role[4:]) - 1
+            if index // 3 < len(self.port_chips):
+                self.port_chips[index // 3].fault = fault
+        elif role == "occupancy":
+            self.pir_fault = fault
+            if self.pir is not None and fault == Fault.NACK:
+                self.pir.drive(0)  # a dead PIR's output sits low
+            if self.radar is not None:
+                self.radar.fault = fault
+
+    def apply(self, ch):
+        """Channels in tape units: uV, uA, millidegrees C, cm, 0/1; None: absent again."""
+        for name in ch:
+            value = ch[name]
+            if name == "solar_v" or name == "solar_a" or name == "batt_v" or name == "batt_a":
+                chip = self.solar if name[0] == "s" else self.battery
+                if chip is None:
+                    continue
+                if name[-1] == "v":
+                    chip.uv = 0 if value is None else value
+                    chip.has_v = value is not None
+                else:
+                    chip.ua = 0 if value is None else value
+                    chip.has_a = value is not None
+                chip.present = chip.has_v or chip.has_a
+            elif name == "batt_c":
+                self.batt_temp.mc = value
+            elif name == "air_c":
+                self.air_temp.mc = value
+            elif name.startswith("port") and (name.endswith("_a") or name.endswith("_v")) and "_d" not in name:
+                index = int(name[4:-2]) - 1
+                if index // 3 >= len(self.port_chips):
+                    continue
+                chip = self.port_chips[index // 3]
+                if name[-1] == "a":
+                    chip.ua[index % 3] = 0 if value is None else value
+                    chip.present = chip.present or value is not None
+                else:
+                    chip.uv[index % 3] = 5000000 if value is None else value
+            elif name == "pir":
+                if self.pir is not None and self.pir_fault == Fault.NONE:
+                    self.pir.drive(value or 0)
+                elif self.pir is not None and self.pir_fault == Fault.GARBAGE:
+                    self.pir.drive(self.rng.below(2))
+            elif name == "radar_cm":
+                if self.radar is not None:
+                    self.radar.fitted = True
+                    self.radar.target_cm = value
+            elif name == "seat":
+                if self.seat is not None:
+                    self.seat.drive(value or 0)

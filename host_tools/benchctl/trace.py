@@ -1,0 +1,244 @@
+"""Reads bench traces (shared/spec/trace-v1.md): checks every line and turns records into
+tape records for the simulated world: (t in ms, channels in integer units, events)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FORMAT = "bench-trace"
+VERSION = 1
+_BENCH_ID = re.compile(r"[A-Za-z0-9_-]{1,32}\Z")
+_START = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z\Z")
+_ROLES = {"solar", "battery", "occupancy", "radio"} | {f"port{n}" for n in range(1, 9)}
+_KINDS = {"nack", "stuck", "garbage"}
+_RESETS = {"power_on", "brownout", "watchdog", "hard", "soft"}
+_EVENTS = {"link", "sf", "reset", "torn_write", "downlink", "console", "fault"}
+_BINARY = {"pir", "seat", "sitting"}
+
+
+class TraceError(Exception):
+    """A trace that breaks trace-v1: names the file, the line and what is wrong."""
+
+    def __init__(self, path: str, line: int, message: str):
+        super().__init__(f"{path}:{line}: {message}")
+        self.path, self.line, self.message = path, line, message
+
+
+@dataclass
+class Header:
+    bench: str
+    start: str
+    board: str | None = None
+    source: str | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    plant: dict[str, Any] | None = None
+    note: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    line: int = 1
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _scale(name: str) -> int:
+    """Tape units: V and A in micro, degrees C in milli; cm, counts and W/m2 whole."""
+    if name.endswith("_v") or name.endswith("_a"):
+        return 1_000_000
+    if name.endswith("_c") or name.endswith("_w") or name.endswith("_wm2"):
+        return 1000
+    return 1
+
+
+def channel_value(name: str, value: Any, fail) -> int | None:
+    if value is None:
+        return None
+    if not _is_number(value):
+        fail(f"channel {name} must be a number or null, got {json.dumps(value)[:40]}")
+    if name in _BINARY:
+        if name == "sitting":
+            if value < 0 or value != int(value):
+                fail(f"sitting must be a whole number >= 0, got {value}")
+            return int(value)
+        if value not in (0, 1):
+            fail(f"{name} must be 0 or 1, got {value}")
+        return int(value)
+    if name == "radar_cm" and value < 0:
+        fail(f"radar_cm must be >= 0, got {value}")
+    return round(value * _scale(name))
+
+
+def _event(key: str, value: Any, record: dict, fail) -> tuple[str, Any] | None:
+    if key == "link":
+        if value not in ("up", "down"):
+            fail(f'link must be "up" or "down", got {json.dumps(value)[:40]}')
+        return ("link", value)
+    if key == "sf":
+        if isinstance(value, bool) or not isinstance(value, int) or not 7 <= value <= 12:
+            fail(f"sf must be a whole number 7..12, got {json.dumps(value)[:40]}")
+        return ("sf", value)
+    if key == "reset":
+        if value not in _RESETS:
+            fail(f"reset must be one of {', '.join(sorted(_RESETS))}, got {json.dumps(value)[:40]}")
+        return ("reset", (value, record.get("torn_write") is True))
+    if key == "torn_write":
+        if value is not True:
+            fail(f"torn_write must be true, got {json.dumps(value)[:40]}")
+        if "reset" not in record:
+            fail("torn_write needs a reset in the same record")
+        return None
+    if key == "console":
+        if not isinstance(value, str):
+            fail(f"console must be a string, got {json.dumps(value)[:40]}")
+        return ("console", value)
+    if key == "downlink":
+        if not isinstance(value, dict) or set(value) != {"fport", "hex"}:
+            fail('downlink must be {"fport": int, "hex": "..."}')
+        fport, hexa = value["fport"], value["hex"]
+        if isinstance(fport, bool) or not isinstance(fport, int) or not 1 <= fport <= 223:
+            fail(f"downlink fport must be 1..223, got {json.dumps(fport)[:20]}")
+        if not isinstance(hexa, str) or len(hexa) % 2 or not re.fullmatch(r"[0-9a-fA-F]*", hexa):
+            fail("downlink hex must be an even number of hex digits")
+        return ("downlink", (fport, hexa.lower()))
+    # fault
+    if not isinstance(value, dict) or set(value) != {"sensor", "kind", "for_s"}:
+        fail('fault must be {"sensor": role, "kind": kind, "for_s": seconds}')
+    if value["sensor"] not in _ROLES:
+        fail(f"fault sensor must be one of {', '.join(sorted(_ROLES))}, got {json.dumps(value['sensor'])[:40]}")
+    if value["kind"] not in _KINDS:
+        fail(f"fault kind must be nack, stuck or garbage, got {json.dumps(value['kind'])[:40]}")
+    if not _is_number(value["for_s"]) or value["for_s"] < 0:
+        fail(f"fault for_s must be a number >= 0, got {json.dumps(value['for_s'])[:40]}")
+    return ("fault", (value["sensor"], value["kind"], round(value["for_s"] * 1000)))
+
+
+def _open(path: Path):
+    with open(path, "rb") as probe:
+        magic = probe.read(2)
+    if magic == b"\x1f\x8b":
+        return gzip.open(path, "rt", encoding="utf-8", newline="\n")
+    return open(path, encoding="utf-8", newline="\n")
+
+
+def _header(data: Any, fail) -> Header:
+    if not isinstance(data, dict):
+        fail("the header must be a JSON object")
+    if data.get("format") != FORMAT:
+        fail(f'not a bench trace: the header needs "format": "{FORMAT}"')
+    version = data.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        fail(f"version must be a whole number, got {json.dumps(version)[:40]}")
+    if version > VERSION:
+        fail(f"trace version {version} is newer than this benchctl reads ({VERSION}); update benchctl")
+    if version < 1:
+        fail(f"version must be 1, got {version}")
+    bench = data.get("bench")
+    if not isinstance(bench, str) or not _BENCH_ID.match(bench):
+        fail(f"bench must be 1-32 of A-Z a-z 0-9 _ -, got {json.dumps(bench)[:40]}")
+    start = data.get("start")
+    if not isinstance(start, str) or not _START.match(start):
+        fail(f"start must be ISO 8601 UTC like 2026-12-21T00:00:00Z, got {json.dumps(start)[:40]}")
+    for key, kind in (("board", str), ("source", str), ("note", str), ("config", dict), ("plant", dict)):
+        if key in data and not isinstance(data[key], kind):
+            fail(f"{key} must be {'a string' if kind is str else 'an object'}")
+    if data.get("source") not in (None, "recorded", "synthetic"):
+        fail(f'source must be "recorded" or "synthetic", got {json.dumps(data["source"])[:40]}')
+    known = {"format", "version", "bench", "start", "board", "source", "config", "plant", "note"}
+    return Header(bench=bench, start=start, board=data.get("board"), source=data.get("source"),
+                  config=data.get("config", {}), plant=data.get("plant"), note=data.get("note"),
+                  extra={k: v for k, v in data.items() if k not in known})
+
+
+class Trace:
+    """`Trace(path)` reads the header; iterating yields tape records, checking every line.
+    Raises TraceError at the first problem."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.name = str(path)
+        self.lines = 0
+        self.duration_ms = 0
+        self.channels: set[str] = set()
+        try:
+            self._file = _open(self.path)
+        except OSError as e:
+            raise TraceError(self.name, 0, f"cannot open: {e.strerror}") from None
+        self._iter = self._numbered()
+        try:
+            number, text = next(self._iter)
+        except StopIteration:
+            raise TraceError(self.name, 1, "empty trace: line 1 must be the header") from None
+        self.header = _header(self._json(number, text), self._failer(number))
+        self.header.line = number
+
+    def _failer(self, number: int):
+        def fail(message: str):
+            raise TraceError(self.name, number, message)
+        return fail
+
+    def _numbered(self) -> Iterator[tuple[int, str]]:
+        try:
+            for number, text in enumerate(self._file, 1):
+                self.lines = number
+                stripped = text.strip()
+                if not stripped or stripped.startswith("#"):
+                    continue
+                yield number, stripped
+        except (UnicodeDecodeError, EOFError, OSError) as e:
+            raise TraceError(self.name, self.lines + 1, f"unreadable: {e}") from None
+        finally:
+            self._file.close()
+
+    def _json(self, number: int, text: str) -> Any:
+        try:
+            return json.loads(text)
+        except ValueError as e:
+            raise TraceError(self.name, number, f"bad JSON: {e}") from None
+
+    def __iter__(self) -> Iterator[tuple[int, dict | None, list | None]]:
+        last = 0.0
+        for number, text in self._iter:
+            record = self._json(number, text)
+            fail = self._failer(number)
+            if not isinstance(record, dict):
+                fail("a record must be a JSON object")
+            if "t" not in record:
+                fail("missing t")
+            t = record["t"]
+            if not _is_number(t) or t < 0:
+                fail(f"t must be a number >= 0, got {json.dumps(t)[:40]}")
+            if t < last:
+                fail(f"t goes backwards ({t} after {last})")
+            last = t
+            channels: dict[str, int | None] | None = None
+            events: list | None = None
+            for key, value in record.items():
+                if key == "t":
+                    continue
+                if key in _EVENTS:
+                    event = _event(key, value, record, fail)
+                    if event is not None:
+                        events = events or []
+                        events.append(event)
+                else:
+                    channels = channels or {}
+                    channels[key] = channel_value(key, value, fail)
+                    self.channels.add(key)
+            t_ms = round(t * 1000)
+            self.duration_ms = t_ms
+            yield (t_ms, channels, events)
+
+
+def check(path: str | Path) -> Trace:
+    """Read the whole trace once; raises TraceError, else returns the (spent) reader."""
+    trace = Trace(path)
+    for _ in trace:
+        pass
+    return trace
