@@ -176,14 +176,16 @@ class Bench:
             self.write(trace_line(now, s))
 
     def _present(self, s, v):
+        # The radar measures distance, so while it answers it decides: a target beyond
+        # radar_max_cm is a passer-by, whatever the PIR saw. The PIR (motion only, blind to a
+        # still sitter) decides when the radar is not fitted, not answering, or not chosen.
         mode = v["occupancy"]
-        radar = s.radar_ok and s.radar_cm is not None and s.radar_cm <= v["radar_max_cm"]
-        if mode == "radar" or (mode == "both" and s.pir is None):
-            present = radar
-        elif mode == "pir" or not s.radar_ok:
+        if mode != "pir" and s.radar_ok:
+            present = s.radar_cm is not None and s.radar_cm <= v["radar_max_cm"]
+        elif mode != "radar":
             present = bool(s.pir)
         else:
-            present = radar or bool(s.pir)
+            present = False
         return present or bool(s.seat)
 
     def _account(self, s, dt):

@@ -24,13 +24,15 @@ class EnergyPolicy:
         self.outside = False  # battery outside the discharge window
 
     def _thresholds(self, cfg):
+        # While the battery cannot charge, the loads go earlier; the controller's own
+        # thresholds stay, so a cold bench keeps reporting as long as a warm one.
         shift = cfg["cold_shift_pct"] if self.cold else 0
         return (
             0,
             (cfg["shed_qi_pct"] + shift) * 10,
             (cfg["shed_usb_pct"] + shift) * 10,
-            (cfg["slow_report_pct"] + shift) * 10,
-            (cfg["survival_pct"] + shift) * 10,
+            cfg["slow_report_pct"] * 10,
+            cfg["survival_pct"] * 10,
         )
 
     def update(self, usable_pm, batt_mc, cfg):

@@ -75,6 +75,7 @@ class Sensors:
         self.errors = {}  # role -> failed reads since boot
         self.sample = Sample(self.port_count)
         self._count = 0
+        self._radar_silent = 0
 
     def _failed(self, role, err):
         self.errors[role] = self.errors.get(role, 0) + 1
@@ -183,10 +184,16 @@ class Sensors:
         except OSError as e:
             frames = 0
             err = _why(e)
-        s.radar_ok = frames > 0
-        if s.radar_ok:
+        if frames > 0:
+            self._radar_silent = 0
             self._answered("radar")
+            s.radar_ok = True
             s.radar_cm = radar.nearest_cm if radar.state else None
-        else:
+            return
+        # It reports ten frames a second, but the first poll after boot may come before the
+        # first frame: one silent poll is not yet a failure.
+        self._radar_silent += 1
+        if self._radar_silent >= 2:
             self._failed("radar", err)
+            s.radar_ok = False
             s.radar_cm = None
