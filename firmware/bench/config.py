@@ -14,7 +14,8 @@ _INTS = (
     ("battery_max_a", 20, 1, 200, "A", "largest battery current to measure"),
     ("solar_shunt_uohm", 2000, 50, 1000000, "uohm", "solar current shunt"),
     ("solar_max_a", 10, 1, 100, "A", "largest solar current to measure"),
-    ("port_shunt_uohm", 100000, 1000, 1000000, "uohm", "charging port shunts (INA3221)"),
+    # The INA3221 reads at most 163.8 mV across a shunt: 50 mOhm measures up to 3.27 A.
+    ("port_shunt_uohm", 50000, 1000, 1000000, "uohm", "charging port shunts (INA3221)"),
     ("port_count", 3, 0, 8, "", "charging ports in use"),
     ("port_session_ma", 50, 1, 3000, "mA", "current that counts as a device charging"),
     ("port_start_s", 10, 1, 600, "s", "time above port_session_ma that starts a session"),

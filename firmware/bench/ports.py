@@ -61,8 +61,11 @@ class PortBank:
     def _switch(self, port, on, now):
         if port.switch.is_on == on:
             return
-        if not on and port.session_start is not None:
-            self._close(port, now)
+        if not on:
+            if port.session_start is not None:
+                self._close(port, now)
+            port._above_since = None  # what was drawn before the port went off starts nothing
+            port._below_since = None
         port.switch.set(on)
 
     def _trip(self, port, why, now):
