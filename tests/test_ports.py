@@ -1,6 +1,8 @@
 """Charging ports: sessions, energy, faults with retry and backoff; a state machine tested
 with hand cases and hypothesis."""
 
+import itertools
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -120,7 +122,7 @@ def test_sessions_never_overlap_and_session_energy_fits_in_port_energy(steps):
         b.update(t * S, dt_s * S, [(5000, ma)])
         if len(b.recent) > before:
             ended.append(b.recent[-1])
-    for (_, s1, d1, _), (_, s2, _, _) in zip(ended, ended[1:], strict=False):
+    for (_, s1, d1, _), (_, s2, _, _) in itertools.pairwise(ended):
         assert s1 + d1 <= s2
     assert sum(e[3] for e in ended) <= b.ports[0].energy.mwh
     assert b.ports[0].sessions == len(ended)

@@ -1,5 +1,7 @@
 """Sitting sessions and the energy policy: state machines under hand cases and hypothesis."""
 
+import itertools
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -46,14 +48,13 @@ def test_a_stuck_sensor_is_closed_at_four_hours_and_flagged():
 @given(st.lists(st.booleans(), max_size=400), st.integers(1, 60))
 def test_sessions_never_overlap_and_add_up_to_the_occupied_time(presence, step_s):
     sit = SittingSessions(Log(lambda line: None))
-    sit.recent_limit = None
     ended = []
     for i, present in enumerate(presence):
         before = sit.count
         sit.update(i * step_s * S, present, VACANT, MIN, MAX)
         if sit.count > before:
             ended.append(sit.recent[-1])
-    for (s1, d1), (s2, _) in zip(ended, ended[1:], strict=False):
+    for (s1, d1), (s2, _) in itertools.pairwise(ended):
         assert s1 + d1 <= s2
     assert sum(d for _, d in ended) == sit.occupied_ms // 1000
     assert all(d >= MIN // S for _, d in ended)

@@ -100,7 +100,7 @@ def write(sc: Scenario) -> dict:
             if port_a[p][i] == 0 and rng.random() < 0.02:
                 port_a[p][i] = round(rng.uniform(0.002, 0.035), 3)  # leakage, a cable touched
     # Records on the sample grid; channels only when they change.
-    header = {"format": "bench-trace", "version": 1, "bench": "SM-0%02d" % (sc.seed % 100), "board": "esp32-rak3172",
+    header = {"format": "bench-trace", "version": 1, "bench": f"SM-0{sc.seed % 100:02d}", "board": "esp32-rak3172",
               "start": sc.start, "source": "synthetic", "note": sc.note}
     if sc.config:
         header["config"] = sc.config
