@@ -4,15 +4,23 @@ builders for a bench on simulated hardware."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "host_tools" / "benchctl" / "shim"))
 sys.path.insert(0, str(ROOT / "firmware"))
 sys.path.insert(0, str(ROOT / "host_tools"))
+
+# No deadlines and no speed health checks: these machines are shared and their timing is noise.
+# `make fuzz`-style longer runs can set HYPOTHESIS_PROFILE=long.
+settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", parent=settings.get_profile("default"), max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 TRACES = ROOT / "tests" / "traces"
 BUNDLED = sorted(TRACES.glob("*.jsonl"))
@@ -61,3 +69,43 @@ def write_trace(path: Path, records: list[dict], header: dict | None = None) -> 
     head.update(header or {})
     path.write_text("\n".join(json.dumps(r) for r in [head, *records]) + "\n")
     return path
+
+
+BASE = {"solar_v": 18_000_000, "solar_a": 1_000_000, "batt_v": 13_200_000, "batt_a": 500_000,
+        "batt_c": 15_000, "air_c": 12_000, "port1_a": 0, "port2_a": 0, "port3_a": 0, "pir": 0, "radar_cm": None}
+
+
+class SimBench:
+    """A bench on the simulated board, ticked by hand: `tick(seconds)` advances the world."""
+
+    def __init__(self, files: dict[str, bytes] | None = None, channels: dict | None = None):
+        from bench.bench import Bench
+        from bench.config import Config
+        from benchctl.sim.world import World
+
+        self.console = Lines()
+        self.world = World(board(), [(0, dict(BASE, **(channels or {})), None)], Config().v)
+        for name, data in (files or {}).items():
+            self.world.flash.write(name, data)
+        self.world.settle()
+        self.hw = self.world.hardware("SM-T", "power_on", self.console)
+        self.bench = Bench(self.hw, self.world.clock())
+        self.world.bench = self.bench
+        self.bench.tick(self.world.clock())  # the first sample, at t = 0
+
+    def tick(self, seconds: float = 0) -> None:
+        self.world.now += int(seconds * 1000)
+        if self.world.radar is not None:
+            self.world.radar.now_ms = self.world.now
+        self.bench.tick(self.world.clock())
+
+    def type(self, line: str) -> list[str]:
+        start = len(self.console.lines)
+        self.bench.console_input(line)
+        self.bench.tick(self.world.clock())
+        return self.console.lines[start:]
+
+
+@pytest.fixture
+def sim() -> SimBench:
+    return SimBench()

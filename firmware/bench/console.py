@@ -20,6 +20,11 @@ HELP = (
 )
 
 
+# Keys the drivers and the battery take when they are built: a change waits for a reboot.
+_AT_BOOT = ("battery_ah", "battery_shunt_uohm", "battery_max_a", "solar_shunt_uohm", "solar_max_a",
+            "port_shunt_uohm", "port_count", "temp_batt_rom", "temp_air_rom")
+
+
 def _amps(ma):
     return fixed(ma, 3)
 
@@ -119,7 +124,7 @@ class Shell:
         b.cfg.v[key] = value
         b.cfg.save(b.store)
         b.config_changed(key)
-        self.out("config %s = %s (saved)" % (key, value))
+        self.out("config %s = %s (saved%s)" % (key, value, "; applies after 'reboot'" if key in _AT_BOOT else ""))
 
     def do_port(self, args):
         b = self.bench
