@@ -1,6 +1,8 @@
 # Entry point of a replay under the real MicroPython unix port: reads the tape the host wrote,
 # runs the same runner as the CPython engine, prints the console on stdout and writes the
-# totals as JSON. With a heap file, records the live heap after gc.collect() at each report.
+# totals as JSON. With a heap file, it records the live heap after gc.collect(): once when every
+# module is loaded (code, which a board keeps in flash when the firmware is frozen), then at
+# each report (what the running bench holds on top of that).
 import gc
 import json
 import sys
@@ -22,12 +24,14 @@ def main(argv):
     with open(config_path) as f:
         setup = json.load(f)
     heap = []
+    gc.collect()
+    loaded = gc.mem_alloc()
 
     def write(line):
         print(line)
         if heap_path is not None and "INFO  report:" in line:
             gc.collect()
-            heap.append(gc.mem_alloc())
+            heap.append(gc.mem_alloc() - loaded)
 
     config_json = setup["config_json"].encode() if setup["config_json"] is not None else None
     totals = replay(board, _tape(tape), setup["values"], config_json, bench_id, write, int(seed))
@@ -36,7 +40,8 @@ def main(argv):
     if heap_path is not None:
         gc.collect()
         with open(heap_path, "w") as f:
-            f.write(json.dumps({"after_reports": heap, "end": gc.mem_alloc(), "free": gc.mem_free()}))
+            f.write(json.dumps({"loaded": loaded, "after_reports": heap, "end": gc.mem_alloc() - loaded,
+                                "free": gc.mem_free()}))
 
 
 main(sys.argv[1:])

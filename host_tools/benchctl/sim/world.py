@@ -138,7 +138,7 @@ class World:
         else:
             self._check_watchdog()
             return
-        if self._next is None and self._done and target >= self.end:
+        if self._next is None and self._done and target > self.end:
             self._advance(self.end)
             raise End()
         self._advance(target)

@@ -1,0 +1,77 @@
+"""The same replay under CPython and the real MicroPython unix port: byte-identical outputs,
+and a MicroPython heap ceiling (deterministic under -X heapsize, so it may be a test)."""
+
+import json
+import random
+
+import pytest
+from benchctl.replay import FirmwareFailed, replay
+from conftest import BUNDLED, TRACES, write_trace
+
+
+def outputs(path):
+    return (path / "console.log").read_bytes(), (path / "summary.json").read_bytes()
+
+
+def fault_day(tmp_path):
+    """A day with every fault kind on every role, resets mid-way, console noise: the harshest
+    trace the tests have, so the engines are compared where it matters."""
+    rng = random.Random(7)
+    records = [{"t": 0, "solar_v": 18.0, "solar_a": 0.0, "batt_v": 13.1, "batt_a": -0.1, "batt_c": 5.0, "air_c": 3.0,
+                "port1_a": 0.0, "port2_a": 0.0, "port3_a": 0.0, "pir": 0, "radar_cm": None}]
+    roles = ["solar", "battery", "port1", "port2", "port3", "occupancy", "radio"]
+    for t in range(60, 86400, 60):
+        rec = {"t": t, "solar_a": round(max(0.0, 3 * rng.random() - 1), 2), "radar_cm": rng.choice([None, 60, 300]),
+               "pir": rng.randint(0, 1), "port1_a": rng.choice([0.0, 0.03, 1.2, 2.6])}
+        if t % 3600 == 0:
+            rec["fault"] = {"sensor": rng.choice(roles), "kind": rng.choice(["nack", "stuck", "garbage"]),
+                            "for_s": rng.randint(10, 900)}
+        if t % 21600 == 0:
+            rec["reset"] = rng.choice(["brownout", "watchdog", "hard"])
+            rec["torn_write"] = True
+        if t % 7000 == 0:
+            rec["console"] = rng.choice(["status", "ports", "sessions", "config get", "port 2 off", "x y z", "log debug"])
+        records.append(rec)
+    return write_trace(tmp_path / "faults.jsonl", records)
+
+
+@pytest.mark.parametrize("trace", [*BUNDLED, "faults"], ids=lambda p: getattr(p, "stem", p))
+def test_cpython_and_micropython_print_the_same_bytes(tmp_path, trace):
+    if trace == "faults":
+        trace = fault_day(tmp_path)
+    replay(str(trace), str(tmp_path / "cpython"))
+    replay(str(trace), str(tmp_path / "micropython"), engine="micropython")
+    cp, mp = outputs(tmp_path / "cpython"), outputs(tmp_path / "micropython")
+    assert cp[0] == mp[0], "console.log differs between engines"
+    assert cp[1] == mp[1], "summary.json differs between engines"
+
+
+def test_the_fault_day_never_raises_out_of_the_loop(tmp_path):
+    summary = replay(str(fault_day(tmp_path)), str(tmp_path / "out")).summary
+    assert sum(summary["resets"].values()) == 3
+    r = summary["reports"]
+    assert r["generated"] == r["delivered"] + r["queued"] + r["dropped"]
+
+
+def test_a_summer_day_fits_a_256k_heap_and_the_bench_holds_under_40k(tmp_path):
+    result = replay(str(TRACES / "park-summer-day.jsonl"), None, engine="micropython", heapsize="256k", heap=True)
+    assert result.heap is not None
+    data = result.heap["after_reports"]
+    assert len(data) == result.summary["reports"]["generated"]
+    # What the running bench holds beyond its loaded code (64-bit unix port: pointers are
+    # twice an ESP32's), at every report of the day.
+    assert max(data) <= 40 * 1024
+
+
+def test_too_small_a_heap_is_a_firmware_failure_not_a_hang(tmp_path):
+    with pytest.raises(FirmwareFailed, match="MemoryError"):
+        replay(str(BUNDLED[0]), None, engine="micropython", heapsize="8k")
+
+
+def test_engines_agree_on_the_summary_of_a_recorded_console_trace(tmp_path):
+    trace = write_trace(tmp_path / "t.jsonl", [{"t": 0, "batt_v": 13.2, "batt_a": 0.1, "pir": 0},
+                                               {"t": 5, "console": "trace on"}, {"t": 60}])
+    a = replay(str(trace), str(tmp_path / "a")).summary
+    b = replay(str(trace), str(tmp_path / "b"), engine="micropython").summary
+    assert a == b
+    assert json.loads((tmp_path / "a" / "summary.json").read_text()) == a

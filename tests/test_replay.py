@@ -1,0 +1,150 @@
+"""`benchctl replay` as replay-v1.md promises it: outputs, exit codes, resets, faults, and the
+bundled park days with the counts their scenarios say."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from benchctl.cli import main
+from benchctl.replay import replay
+from conftest import BUNDLED, ROOT, TRACES, write_trace
+
+EXPECTED = json.loads((TRACES / "expected.json").read_text())
+SUMMARY_KEYS = {"bench", "duration_s", "uplinks", "uplink_bytes", "airtime_s", "max_airtime_24h_s", "reports",
+                "sit_sessions", "occupied_s", "charge_sessions", "charge_sessions_by_port", "port_energy_wh",
+                "resets", "downlinks"}
+BASE = {"solar_v": 18.0, "solar_a": 1.0, "batt_v": 13.2, "batt_a": 0.5, "batt_c": 15.0, "air_c": 12.0,
+        "port1_a": 0.0, "port2_a": 0.0, "port3_a": 0.0, "pir": 0, "radar_cm": None}
+
+
+def run(tmp_path, records, header=None, **kw):
+    trace = write_trace(tmp_path / "t.jsonl", records, header)
+    return replay(str(trace), str(tmp_path / "out"), **kw)
+
+
+def test_replay_writes_the_three_files_with_every_summary_key(tmp_path):
+    result = run(tmp_path, [{"t": 0, **BASE}, {"t": 3600}])
+    out = tmp_path / "out"
+    assert (out / "console.log").read_text().startswith("bench SM-T firmware 0.1.0 board esp32-rak3172 boot 1")
+    assert (out / "uplinks.jsonl").read_text() == ""
+    summary = json.loads((out / "summary.json").read_text())
+    assert SUMMARY_KEYS <= set(summary)
+    assert summary["duration_s"] == 3600 and summary["bench"] == "SM-T"
+    r = summary["reports"]
+    assert r["generated"] == 4 == r["delivered"] + r["queued"] + r["dropped"]
+    assert summary == result.summary
+
+
+@pytest.mark.parametrize("trace", BUNDLED, ids=lambda p: p.stem)
+def test_bundled_days_give_the_counts_their_scenarios_say(tmp_path, trace):
+    expected = EXPECTED[trace.stem]
+    summary = replay(str(trace), str(tmp_path / "out")).summary
+    console = (tmp_path / "out" / "console.log").read_text()
+    assert summary["sit_sessions"] == expected["sit_sessions"]
+    # Occupied time is seen through 10 s samples: within 20 s of the truth per sitting.
+    assert abs(summary["occupied_s"] - expected["occupied_s"]) <= 20 * expected["sit_sessions"]
+    if "winter" in trace.stem:
+        # Midwinter with a low battery: the policy has shed the ports, so phones charge nothing.
+        assert summary["charge_sessions"] == 0 and summary["port_energy_wh"] == 0
+        assert "policy: qi-off -> slow-reports" in console
+    else:
+        assert summary["charge_sessions_by_port"] == expected["charge_sessions_by_port"]
+        assert summary["port_energy_wh"] > 0
+    assert "Traceback" not in console and "ERROR loop" not in console
+
+
+def test_autumn_day_brownout_restarts_with_flash_kept_and_console_errors_answered(tmp_path):
+    summary = replay(str(TRACES / "park-autumn-rain.jsonl"), str(tmp_path / "out")).summary
+    console = (tmp_path / "out" / "console.log").read_text().splitlines()
+    assert summary["resets"] == {"brownout": 1}
+    assert "bench SM-002 firmware 0.1.0 board esp32-rak3172 boot 2 reset brownout" in console
+    assert "error: port must be 1..3, got 7" in console
+    assert "error: radar_max_cm must be 30..600 cm, got 5" in console
+    assert "config radar_max_cm = 160 (saved)" in console
+    assert "error: unknown command 'flibble' (try 'help')" in console
+
+
+def test_reset_keeps_flash_and_loses_ram(tmp_path):
+    records = [{"t": 0, **BASE}, {"t": 100, "console": "config set radar_max_cm 99"},
+               {"t": 200, "console": "port 1 off"}, {"t": 300, "reset": "watchdog"},
+               {"t": 400, "console": "config get radar_max_cm"}, {"t": 401, "console": "ports"}, {"t": 500}]
+    run(tmp_path, records)
+    console = (tmp_path / "out" / "console.log").read_text()
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["resets"] == {"watchdog": 1}
+    assert "boot 2 reset watchdog" in console
+    assert "radar_max_cm = 99" in console  # config is on flash
+    assert "port 1 auto on" in console  # a forced mode lives in RAM only
+
+
+def test_reboot_command_is_a_soft_reset(tmp_path):
+    run(tmp_path, [{"t": 0, **BASE}, {"t": 50, "console": "reboot"}, {"t": 100}])
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["resets"] == {"soft": 1}
+
+
+def test_a_torn_write_leaves_the_previous_file(tmp_path):
+    records = [{"t": 0, **BASE}, {"t": 10, "console": "config set radar_max_cm 99"},
+               {"t": 20, "console": "config set radar_max_cm 120"}, {"t": 20.5, "reset": "brownout", "torn_write": True},
+               {"t": 30, "console": "config get radar_max_cm"}, {"t": 40}]
+    run(tmp_path, records)
+    assert "radar_max_cm = 99  (" in (tmp_path / "out" / "console.log").read_text()
+
+
+def test_sensor_faults_are_logged_flagged_and_recovered(tmp_path):
+    records = [{"t": 0, **BASE},
+               {"t": 100, "fault": {"sensor": "battery", "kind": "nack", "for_s": 60}},
+               {"t": 300, "fault": {"sensor": "solar", "kind": "garbage", "for_s": 30}},
+               {"t": 500, "fault": {"sensor": "occupancy", "kind": "nack", "for_s": 60}},
+               {"t": 700, "fault": {"sensor": "port2", "kind": "stuck", "for_s": 60}},
+               {"t": 1000}]
+    run(tmp_path, records)
+    console = (tmp_path / "out" / "console.log").read_text()
+    assert "WARN  sensors: battery monitor not answering: no answer (ENODEV)" in console
+    assert "INFO  sensors: battery monitor answering again" in console
+    assert "WARN  sensors: radar not answering: no frames" in console
+    assert "ERROR loop" not in console
+
+
+def test_a_port_fault_in_a_trace_switches_the_port_off_and_retries(tmp_path):
+    records = [{"t": 0, **BASE}, {"t": 100, "port1_a": 3.1}, {"t": 200, "port1_a": 0.0}, {"t": 1000}]
+    run(tmp_path, records)
+    console = (tmp_path / "out" / "console.log").read_text()
+    assert "WARN  ports: port 1: over-current at 3100 mA; off, retry in 300 s" in console
+    assert "INFO  ports: port 1: retrying after over-current" in console
+
+
+def test_a_bad_trace_exits_2_naming_file_and_line_and_writes_nothing(tmp_path, capsys):
+    trace = write_trace(tmp_path / "bad.jsonl", [{"t": 0, **BASE}, {"t": 10}, {"t": 5}])
+    out = tmp_path / "out"
+    assert main(["replay", str(trace), "--out", str(out)]) == 2
+    assert f"{trace}:4: t goes backwards (5 after 10)" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_bad_arguments_exit_2(tmp_path, capsys):
+    trace = write_trace(tmp_path / "t.jsonl", [{"t": 0}])
+    assert main(["replay", str(trace), "--board", "toaster"]) == 2
+    assert "unknown board 'toaster'" in capsys.readouterr().err
+    cfg = tmp_path / "c.json"
+    cfg.write_text('{"report_interval_s": 5}')
+    assert main(["replay", str(trace), "--config", str(cfg)]) == 2
+    assert "report_interval_s must be 60..86400 s, got 5" in capsys.readouterr().err
+    assert main(["replay", str(tmp_path / "missing.jsonl")]) == 2
+
+
+def test_config_file_overrides_the_trace_header(tmp_path):
+    cfg = tmp_path / "c.json"
+    cfg.write_text('{"report_interval_s": 600}')
+    trace = write_trace(tmp_path / "t.jsonl", [{"t": 0, **BASE}, {"t": 3600}], {"config": {"report_interval_s": 1200}})
+    assert replay(str(trace), None, config_file=str(cfg)).summary["reports"]["generated"] == 6
+
+
+def test_the_command_line_prints_a_summary(tmp_path):
+    trace = TRACES / "park-summer-day.jsonl"
+    proc = subprocess.run([sys.executable, "-m", "benchctl.cli", "replay", str(trace), "--out", str(tmp_path)],
+                          capture_output=True, text=True, cwd=ROOT, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "sitting   11 sessions" in proc.stdout
+    assert "charging  6 sessions (port 1: 2, port 2: 2, port 3: 2)" in proc.stdout
