@@ -121,6 +121,7 @@ class World:
             t = self._peek_time()
             if t is None or t > self.now:
                 return
+            self._advance(t)  # time stays; faults due by now end
             self._step_record()
 
     def clock(self):
