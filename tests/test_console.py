@@ -2,11 +2,12 @@
 
 import json
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from bench.trace import trace_line
 from benchctl.trace import channel_value
 from conftest import SimBench
-from hypothesis import given
-from hypothesis import strategies as st
 
 
 def test_help_lists_every_command(sim):

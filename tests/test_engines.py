@@ -5,6 +5,7 @@ import json
 import random
 
 import pytest
+
 from benchctl.replay import FirmwareFailed, replay
 from conftest import BUNDLED, TRACES, write_trace
 

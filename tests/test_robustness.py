@@ -3,10 +3,11 @@
 
 import json
 
-from benchctl.replay import replay
-from conftest import write_trace
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from benchctl.replay import replay
+from conftest import write_trace
 
 volts = st.none() | st.floats(-5, 60, allow_nan=False)
 amps = st.none() | st.floats(-50, 50, allow_nan=False)

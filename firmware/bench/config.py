@@ -73,7 +73,7 @@ def _text_ok(value):
     return True
 
 
-def keys():
+def names():
     return sorted([s[0] for s in _INTS] + [s[0] for s in _TEXTS])
 
 

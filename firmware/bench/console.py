@@ -108,7 +108,7 @@ class Shell:
         if args[0] == "get":
             if len(args) > 2:
                 raise ValueError("usage: config get [KEY]")
-            keys = args[1:] or schema.keys()
+            keys = args[1:] or schema.names()
             for key in keys:
                 if key not in b.cfg.v:
                     raise ValueError("unknown key %s (try 'config get')" % key[:40])
