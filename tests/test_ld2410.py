@@ -65,10 +65,10 @@ def test_garbage_before_and_between_frames_is_skipped_and_the_latest_frame_wins(
     assert radar.bad_frames >= 1
 
 
-def test_a_frame_with_a_broken_footer_is_counted_and_dropped():
+def test_a_newest_frame_with_a_broken_footer_is_counted_and_the_one_before_used():
     bad = bytearray(frame(50))
     bad[-1] ^= 0xFF
-    radar = LD2410(Uart(bytes(bad) + frame(90)))
+    radar = LD2410(Uart(frame(90) + bytes(bad)))
     assert radar.poll() == 1
     assert radar.nearest_cm == 90 and radar.bad_frames == 1
 

@@ -12,12 +12,12 @@ _ENGINEERING = const(0x01)
 _HEAD = const(0xAA)
 _TAIL = const(0x55)
 _MAX_DATA = const(64)  # engineering frames carry 35 bytes; more is garbage
-_BUF = const(96)
+_BUF = const(128)
 
 
 class LD2410:
     """Call `poll()` each sample; then `state` (0 none, 1 moving, 2 static, 3 both) and
-    `nearest_cm` describe the latest good frame, and `frames` counts frames in that poll."""
+    `nearest_cm` describe the newest good frame, and `frames` counts the reads that held one."""
 
     def __init__(self, uart):
         self.uart = uart
@@ -36,7 +36,7 @@ class LD2410:
             if not got:
                 break
             self._n += got
-            self._parse()
+            self._scan()
         return self.frames
 
     def present_within(self, max_cm):
@@ -49,51 +49,55 @@ class LD2410:
             self._mv[0:rest] = self._mv[count:self._n]
         self._n = rest if rest > 0 else 0
 
-    def _parse(self):
+    def _scan(self):
+        """Only the newest frame matters, so search headers from the end: the last complete,
+        valid frame is taken; an incomplete frame at the tail is kept for the next read."""
         buf = self._buf
+        n = self._n
+        end = n
+        keep = -1
         while True:
-            start = buf.find(_HEADER, 0, self._n)
+            start = buf.rfind(_HEADER, 0, end)
             if start < 0:
-                # Keep three bytes: they may be the start of a header split across reads.
-                self._drop(self._n - 3 if self._n > 3 else 0)
-                return
-            if start:
-                self._drop(start)
-            if self._n < 6:
-                return
-            length = buf[4] | (buf[5] << 8)
+                break
+            end = start
+            if n - start < 6:
+                keep = start if keep < 0 else keep
+                continue
+            length = buf[start + 4] | (buf[start + 5] << 8)
             if length > _MAX_DATA or length < 13:
                 self.bad_frames += 1
-                self._drop(4)
                 continue
-            end = 6 + length
-            if self._n < end + 4:
-                if end + 4 > _BUF:
-                    self.bad_frames += 1
-                    self._drop(4)
-                    continue
-                return
-            if buf[end:end + 4] != _FOOTER or not self._data_ok(length):
+            stop = start + 6 + length
+            if stop + 4 > n:
+                if keep < 0 and stop + 4 - start <= _BUF:
+                    keep = start  # the newest frame, still arriving
+                continue
+            if buf[stop:stop + 4] != _FOOTER or not self._data_ok(start, length):
                 self.bad_frames += 1
-                self._drop(4)
                 continue
-            self._take()
-            self._drop(end + 4)
+            self._take(start)
+            break
+        if keep >= 0:
+            self._drop(keep)
+        else:
+            # Keep three bytes: they may be the start of a header split across reads.
+            self._drop(n - 3 if n > 3 else 0)
 
-    def _data_ok(self, length):
+    def _data_ok(self, start, length):
         buf = self._buf
-        kind = buf[6]
-        if buf[7] != _HEAD or buf[4 + length] != _TAIL:
+        kind = buf[start + 6]
+        if buf[start + 7] != _HEAD or buf[start + 4 + length] != _TAIL:
             return False
         if kind == _BASIC:
             return length == 13
         return kind == _ENGINEERING and length > 13
 
-    def _take(self):
+    def _take(self, start):
         buf = self._buf
-        state = buf[8] & 3
-        moving = buf[9] | (buf[10] << 8)
-        static = buf[12] | (buf[13] << 8)
+        state = buf[start + 8] & 3
+        moving = buf[start + 9] | (buf[start + 10] << 8)
+        static = buf[start + 12] | (buf[start + 13] << 8)
         if state == 1:
             nearest = moving
         elif state == 2:

@@ -178,8 +178,14 @@ def replay(trace_path: str, out: str | None, board_name: str | None = None, conf
             except TraceError as e:
                 raise ReplayError(str(e)) from None
         if totals["crashes"]:
-            raise FirmwareFailed(f"the firmware raised {totals['crashes']} time(s) out of its tick; "
-                                 f"see the 'ERROR loop:' lines in the console")
+            first = next((x for x in (work / "console.log").read_text().splitlines() if "ERROR loop:" in x), "")
+            where = "the console"
+            if out is not None:
+                Path(out).mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(work / "console.log", Path(out) / "console.log")
+                where = str(Path(out) / "console.log")
+            raise FirmwareFailed(f"the firmware raised {totals['crashes']} time(s) out of its tick, first: "
+                                 f"{first.strip()}; all of them in {where}")
         summary = _summary(trace, board, totals)
         heap_figures = json.loads((work / "heap.json").read_text()) if heap and engine == "micropython" else None
         if ENVIRONMENT & trace.channels:

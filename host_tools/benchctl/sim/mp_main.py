@@ -23,7 +23,10 @@ def main(argv):
         board = json.load(f)
     with open(config_path) as f:
         setup = json.load(f)
-    heap = []
+    # Figures kept small and fixed, so that measuring does not fill the heap it measures:
+    # the count and largest value, and one mean per block of 96 reports (a day at 15 min).
+    heap = {"count": 0, "max": 0, "blocks": []}
+    block = [0, 0]
     gc.collect()
     loaded = gc.mem_alloc()
 
@@ -31,7 +34,15 @@ def main(argv):
         print(line)
         if heap_path is not None and "INFO  report:" in line:
             gc.collect()
-            heap.append(gc.mem_alloc() - loaded)
+            live = gc.mem_alloc() - loaded
+            heap["count"] += 1
+            if live > heap["max"]:
+                heap["max"] = live
+            block[0] += live
+            block[1] += 1
+            if block[1] == 96:
+                heap["blocks"].append(block[0] // 96)
+                block[0] = block[1] = 0
 
     config_json = setup["config_json"].encode() if setup["config_json"] is not None else None
     totals = replay(board, _tape(tape), setup["values"], config_json, bench_id, write, int(seed))
@@ -40,8 +51,10 @@ def main(argv):
     if heap_path is not None:
         gc.collect()
         with open(heap_path, "w") as f:
-            f.write(json.dumps({"loaded": loaded, "after_reports": heap, "end": gc.mem_alloc() - loaded,
-                                "free": gc.mem_free()}))
+            heap["loaded"] = loaded
+            heap["end"] = gc.mem_alloc() - loaded
+            heap["free"] = gc.mem_free()
+            f.write(json.dumps(heap))
 
 
 main(sys.argv[1:])

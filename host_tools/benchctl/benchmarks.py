@@ -1,0 +1,88 @@
+"""`make bench`: replay speed on CPython and the firmware's heap under MicroPython, printed as
+figures. Never a pass/fail test: these machines are shared, and timing is noise there.
+
+Traces are built from the bundled park days (tests/traces), one after another with their
+times shifted, into build/bench/: a year of 10-second samples and a 30-day month."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+import time
+from pathlib import Path
+
+from benchctl.paths import REPO
+from benchctl.replay import replay
+
+DAYS = sorted((REPO / "tests" / "traces").glob("park-*.jsonl"))
+OUT = REPO / "build" / "bench"
+DAY_S = 86400
+
+
+def build(days: int, name: str) -> Path:
+    """A trace of `days` days: the bundled days in turn, each shifted to its own date."""
+    path = OUT / name
+    if path.exists():
+        return path
+    OUT.mkdir(parents=True, exist_ok=True)
+    bodies = []
+    for day in DAYS:
+        lines = [json.loads(x) for x in day.read_text().splitlines()[1:] if x.strip()]
+        bodies.append([r for r in lines if "reset" not in r and "console" not in r])
+    header = {"format": "bench-trace", "version": 1, "bench": "SM-BENCH", "board": "esp32-rak3172",
+              "start": "2026-01-01T00:00:00Z", "source": "synthetic",
+              "note": f"{days} days cycling the bundled park days, for make bench"}
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        f.write(json.dumps(header) + "\n")
+        for d in range(days):
+            for r in bodies[d % len(bodies)]:
+                if r["t"] >= DAY_S and d < days - 1:
+                    continue  # each day's last record is the next day's first
+                f.write(json.dumps({**r, "t": r["t"] + d * DAY_S}, separators=(",", ":")) + "\n")
+    return path
+
+
+def speed() -> None:
+    trace = build(365, "year.jsonl.gz")
+    samples = 365 * DAY_S // 10
+    runs = []
+    for _ in range(2):
+        start = time.perf_counter()
+        summary = replay(str(trace), None).summary
+        runs.append(time.perf_counter() - start)
+    best = min(runs)
+    print("replay speed, CPython, a year of 10-second samples (benchctl replay, trace read included)")
+    print(f"  samples             {samples:,}")
+    print(f"  wall time           {best:.1f} s (best of {len(runs)}: {', '.join(f'{r:.1f}' for r in runs)})")
+    print(f"  real time factor    {365 * DAY_S / best:,.0f}x   (goal >= 300,000x; moonshot 1,000,000x)")
+    print(f"  samples per second  {samples / best:,.0f}")
+    print(f"  sittings {summary['sit_sessions']}, charging sessions {summary['charge_sessions']}, "
+          f"reports {summary['reports']['generated']}")
+
+
+def heap() -> None:
+    trace = build(30, "month.jsonl.gz")
+    result = replay(str(trace), None, engine="micropython", heapsize="256k", heap=True)
+    assert result.heap is not None
+    h = result.heap
+    days = h["blocks"]
+    print("firmware heap, MicroPython unix port (64-bit), 30 days, -X heapsize=256k: the whole replay fits")
+    print(f"  loaded code and sim   {h['loaded'] / 1024:.1f} KB (kept in flash when frozen on a board)")
+    print(f"  live data             {h['max'] / 1024:.1f} KB at most, after gc.collect() at each of "
+          f"{h['count']} reports (goal <= 40 KB)")
+    print(f"  daily means           day 1 {days[0] / 1024:.1f} KB, day 2 {days[1] / 1024:.1f} KB, "
+          f"day {len(days)} {days[-1] / 1024:.1f} KB")
+    print(f"  growth day 2 -> {len(days)}    {(days[-1] - days[1]) / 1024:+.2f} KB; "
+          f"free at the end {h['free'] / 1024:.0f} KB")
+
+
+def main() -> int:
+    speed()
+    print()
+    heap()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
