@@ -100,3 +100,11 @@ def test_pir_output_still_high_counts_as_motion():
     pin.drive(1)
     assert pir.take() == 1
     assert pir.take() == 1  # still high: still motion
+
+
+@given(st.binary(max_size=16))
+def test_table_crc8_agrees_with_the_bitwise_generator(data):
+    from benchctl.sim.onewire import crc8 as bitwise
+
+    assert crc8(data) == bitwise(data)
+    assert crc8(data + bytes([crc8(data)])) == 0

@@ -10,16 +10,18 @@ _FAMILY_DS18B20 = const(0x28)
 _POWER_ON_RAW = const(0x0550)  # 85.0 degC: the scratchpad before any conversion (table 2)
 
 
+# Dallas/Maxim CRC-8 (x^8 + x^5 + x^4 + 1, reflected) four bits at a time (Maxim AN27): two
+# 16-entry tables instead of eight shifts per bit.
+_CRC_LO = b"\x00\x5e\xbc\xe2\x61\x3f\xdd\x83\xc2\x9c\x7e\x20\xa3\xfd\x1f\x41"
+_CRC_HI = b"\x00\x9d\x23\xbe\x46\xdb\x65\xf8\x8c\x11\xaf\x32\xca\x57\xe9\x74"
+
+
 def crc8(data):
-    """Dallas/Maxim CRC-8 (x^8 + x^5 + x^4 + 1, reflected), as the datasheet's CRC generator."""
+    """The datasheet's CRC generator over `data`; 0 over data that ends in its own CRC."""
     crc = 0
     for byte in data:
-        for _ in range(8):
-            mix = (crc ^ byte) & 1
-            crc >>= 1
-            if mix:
-                crc ^= 0x8C
-            byte >>= 1
+        crc ^= byte
+        crc = _CRC_LO[crc & 0x0F] ^ _CRC_HI[crc >> 4]
     return crc
 
 

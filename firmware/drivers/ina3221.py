@@ -35,8 +35,9 @@ class INA3221:
         self.i2c.writeto_mem(self.addr, _REG_CONFIG, self._buf)
         self.configured = True
 
-    def read(self, index):
-        """Refresh channel index+1: shunt register 0x01 + 2*index, bus register after it."""
+    def read(self, index, bus=True):
+        """Refresh channel index+1: shunt register 0x01 + 2*index, and with `bus` the bus
+        register after it (a port's 5 V changes slowly: the caller may read it less often)."""
         if not self.configured:
             self.setup()
         shunt = self._read(1 + 2 * index)
@@ -45,4 +46,5 @@ class INA3221:
         # 8.6.2.2: shunt voltage in bits 15..3, 40 uV per bit; bus in bits 15..3, 8 mV per bit.
         uv = (shunt >> 3) * 40
         self.ma[index] = uv * 1000 // self.shunt_uohm if uv >= 0 else -((-uv * 1000) // self.shunt_uohm)
-        self.mv[index] = (self._read(2 + 2 * index) >> 3) * 8
+        if bus:
+            self.mv[index] = (self._read(2 + 2 * index) >> 3) * 8

@@ -12,7 +12,7 @@ _ENGINEERING = const(0x01)
 _HEAD = const(0xAA)
 _TAIL = const(0x55)
 _MAX_DATA = const(64)  # engineering frames carry 35 bytes; more is garbage
-_BUF = const(128)
+_BUF = const(256)  # the UART's receive buffer (board.json rxbuf): one read takes all of it
 
 
 class LD2410:

@@ -59,7 +59,17 @@ class FakeI2C:
         return chip
 
     def readfrom_mem_into(self, addr, reg, buf):
-        self._chip(addr).read_into(reg, buf)
+        self.transfers += 1
+        chip = self.chips.get(addr)
+        if chip is None or not chip.present or chip.fault == Fault.NACK:
+            raise OSError(_ENODEV)
+        if chip.fault == Fault.NONE:
+            value = chip.register(reg) & 0xFFFF
+            chip._stuck[reg] = value
+            buf[0] = value >> 8
+            buf[1] = value & 0xFF
+        else:
+            chip.read_into(reg, buf)
 
     def writeto_mem(self, addr, reg, buf):
         self._chip(addr).write_from(reg, buf)
