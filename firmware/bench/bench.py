@@ -220,6 +220,6 @@ class Bench:
         self.window.open(now, port_mwh, sit.count, sit.occupied_ms, charge)
         self.next_report = now + self.policy.report_interval_s(self.cfg.v) * 1000
         g = report.get
-        self.log.info("report", "#%d charge %d%% in %s Wh out %s Wh sat %d (%d s) charged %d (%s Wh) faults 0x%02x" % (
+        self.log.info("report", "#%d charge %d%% solar %s Wh used %s Wh sittings %d (%d s) charging %d ports %s Wh faults 0x%02x" % (
             g("seq"), g("soc_pm") // 10, fixed(g("solar_mwh"), 3), fixed(g("load_mwh"), 3),
             g("sit_sessions"), g("occupied_s"), g("charge_sessions"), fixed(g("port_mwh"), 3), g("faults")))

@@ -33,7 +33,7 @@ _INTS = (
     ("slow_report_pct", 20, 0, 100, "%", "usable charge below which reports slow down"),
     ("survival_pct", 10, 0, 100, "%", "usable charge below which only a heartbeat remains"),
     ("hysteresis_pct", 5, 1, 30, "%", "charge to regain before a shed load returns"),
-    ("cold_shift_pct", 10, 0, 50, "%", "thresholds rise by this while charging is blocked"),
+    ("cold_shift_pct", 10, 0, 50, "%", "pad and USB thresholds rise by this below 0 C"),
     ("rest_ma", 500, 10, 10000, "mA", "battery current below which it rests"),
     ("rest_s", 1800, 60, 86400, "s", "rest time before the voltage corrects the charge"),
 )
