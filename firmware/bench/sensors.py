@@ -15,7 +15,8 @@ _NAMES = {
     "port5": "port 5 monitor", "port6": "port 6 monitor", "port7": "port 7 monitor",
     "port8": "port 8 monitor",
 }
-_TEMP_EVERY = 6  # temperatures and port voltages change slowly: every 6th sample (a minute)
+_VOLT_EVERY = 6  # port voltages change slowly: every 6th sample (a minute at 10 s)
+_TEMP_EVERY = 30  # a battery in its enclosure changes temperature over tens of minutes: 5 min
 _PORT_ROLES = ("port1", "port2", "port3", "port4", "port5", "port6", "port7", "port8")
 _CAL_EVERY = 30  # check the monitors' calibration every 30th sample
 
@@ -101,14 +102,15 @@ class Sensors:
             chip.configured = False
             self._failed(role, e)
             return None
-        self._answered(role)
+        if self.state.get(role) is not True:
+            self._answered(role)
         return (chip.mv, chip.ma)
 
     def read(self):
         s = self.sample
         s.solar = self._power(self.solar, "solar")
         s.battery = self._power(self.battery, "battery")
-        slow = self._count % _TEMP_EVERY == 0
+        slow = self._count % _VOLT_EVERY == 0
         for i in range(self.port_count):
             chip = self.port_chips[i // 3]
             role = _PORT_ROLES[i]
@@ -119,9 +121,10 @@ class Sensors:
                 self._failed(role, e)
                 s.ports[i] = None
                 continue
-            self._answered(role)
+            if self.state.get(role) is not True:
+                self._answered(role)
             s.ports[i] = (chip.mv[i % 3], chip.ma[i % 3])
-        if self.temps is not None and slow:
+        if self.temps is not None and self._count % _TEMP_EVERY == 0:
             self._read_temps(s)
         if self.pir is not None:
             s.pir = self.pir.take()

@@ -51,11 +51,14 @@ class INA219:
         if not self.configured or (verify and self._read(_REG_CALIBRATION) != self.cal):
             self.configured = False
             self.setup()
-        bus = self._read(_REG_BUS)
+        i2c, buf, addr = self.i2c, self._buf, self.addr
+        i2c.readfrom_mem_into(addr, _REG_BUS, buf)
+        bus = (buf[0] << 8) | buf[1]
         if bus & _OVF:
             raise OSError("INA219 at 0x%02x: math overflow, current beyond the shunt range" % self.addr)
         self.mv = (bus >> 3) * 4  # 4 mV per bit in bits 15..3 (8.6.3.2)
-        raw = self._read(_REG_CURRENT)
+        i2c.readfrom_mem_into(addr, _REG_CURRENT, buf)
+        raw = (buf[0] << 8) | buf[1]
         if raw & 0x8000:
             raw -= 0x10000
         ua = raw * self.lsb_ua

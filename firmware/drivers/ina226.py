@@ -58,8 +58,12 @@ class INA226:
         elif verify and self._read(_REG_CALIBRATION) != self.cal:
             self.configured = False
             self.setup()
-        self.mv = self._read(_REG_BUS) * 5 // 4  # 1.25 mV per bit (7.6.3)
-        raw = self._read(_REG_CURRENT)
+        # Two transactions every sample: read straight into the shared buffer.
+        i2c, buf, addr = self.i2c, self._buf, self.addr
+        i2c.readfrom_mem_into(addr, _REG_BUS, buf)
+        self.mv = ((buf[0] << 8) | buf[1]) * 5 // 4  # 1.25 mV per bit (7.6.3)
+        i2c.readfrom_mem_into(addr, _REG_CURRENT, buf)
+        raw = (buf[0] << 8) | buf[1]
         if raw & 0x8000:
             raw -= 0x10000
         ua = raw * self.lsb_ua

@@ -40,11 +40,14 @@ class INA3221:
         register after it (a port's 5 V changes slowly: the caller may read it less often)."""
         if not self.configured:
             self.setup()
-        shunt = self._read(1 + 2 * index)
+        buf = self._buf
+        self.i2c.readfrom_mem_into(self.addr, 1 + 2 * index, buf)
+        shunt = (buf[0] << 8) | buf[1]
         if shunt & 0x8000:
             shunt -= 0x10000
         # 8.6.2.2: shunt voltage in bits 15..3, 40 uV per bit; bus in bits 15..3, 8 mV per bit.
         uv = (shunt >> 3) * 40
         self.ma[index] = uv * 1000 // self.shunt_uohm if uv >= 0 else -((-uv * 1000) // self.shunt_uohm)
         if bus:
-            self.mv[index] = (self._read(2 + 2 * index) >> 3) * 8
+            self.i2c.readfrom_mem_into(self.addr, 2 + 2 * index, buf)
+            self.mv[index] = (((buf[0] << 8) | buf[1]) >> 3) * 8

@@ -77,6 +77,9 @@ class LD2410:
                 self.bad_frames += 1
                 continue
             self._take(start)
+            if stop + 4 == n and keep < 0:
+                self._n = 0  # the newest frame ends the buffer: nothing to keep
+                return
             break
         if keep >= 0:
             self._drop(keep)

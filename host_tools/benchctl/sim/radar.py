@@ -33,6 +33,9 @@ class FakeRadarUart:
         self.now_ms = 0
         self._sent_until = 0  # stream time up to which frames are in the buffer
         self._pending = b""
+        self._pos = 0  # bytes of _pending already read
+        self._full_key = None
+        self._full = b""
         self._frozen = None
         self._cache_key = -1
         self._cache = b""
@@ -58,23 +61,33 @@ class FakeRadarUart:
             one = self._frozen
         else:
             self._frozen = None
-        keep = frames if frames * len(one) <= self.rxbuf else self.rxbuf // len(one) + 1
-        stream = self._pending + one * keep
+        if frames * len(one) < self.rxbuf:
+            stream = self._pending[self._pos:] + one * frames
+            self._pending = stream[-self.rxbuf:] if len(stream) > self.rxbuf else stream
+        else:
+            # The buffer overflowed: it holds the newest rxbuf bytes of the stream alone,
+            # the same bytes every time the frame is the same.
+            if one is not self._full_key:
+                self._full_key = one
+                self._full = (one * (self.rxbuf // len(one) + 1))[-self.rxbuf:]
+            self._pending = self._full
         if self.fault == Fault.GARBAGE:
-            junk = bytearray(len(stream))
+            junk = bytearray(len(self._pending))
             self.rng.fill(junk)
-            stream = bytes(junk)
-        self._pending = stream[-self.rxbuf:]
+            self._pending = bytes(junk)
+        self._pos = 0
 
     def any(self):
         self._refill()
-        return len(self._pending)
+        return len(self._pending) - self._pos
 
     def readinto(self, buf):
-        self._refill()
-        n = min(len(buf), len(self._pending))
-        if n == 0:
+        if self.now_ms - self._sent_until >= _FRAME_MS:
+            self._refill()
+        pos = self._pos
+        n = min(len(buf), len(self._pending) - pos)
+        if n <= 0:
             return None  # machine.UART: nothing before the timeout
-        buf[0:n] = self._pending[:n]
-        self._pending = self._pending[n:]
+        buf[0:n] = self._pending[pos:pos + n]
+        self._pos = pos + n
         return n
