@@ -7,7 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_TRACE := tests/traces/park-summer-day.jsonl
-PORTS := esp32 rp2
+# Each board, checked against its port's stubs: BOARD_PORTS holds board:port pairs.
+BOARD_PORTS := esp32-rak3172:esp32 rp2040-rak3172:rp2
 
 .PHONY: help setup demo test lint typecheck mpy pytest bench clean
 
@@ -28,11 +29,13 @@ test: $(STAMP) lint typecheck mpy pytest ## Everything CI checks
 lint: $(STAMP) ## ruff over firmware, boards, host tools and tests
 	$(BIN)/ruff check firmware boards host_tools tests
 
-typecheck: $(STAMP) ## mypy: firmware and board wiring against the ESP32 and RP2 stubs
-	@for port in $(PORTS); do \
-	  echo "mypy ($$port stubs)"; \
-	  MYPYPATH=firmware:boards/common:$(VENV)/stubs/$$port $(BIN)/mypy --config-file mypy.ini \
-	    --custom-typeshed-dir $(VENV)/stubs/$$port firmware/bench firmware/drivers boards/common/wiring.py || exit 1; \
+typecheck: $(STAMP) ## mypy: firmware, main.py and each board's wiring against its port's stubs
+	@for pair in $(BOARD_PORTS); do \
+	  board=$${pair%%:*}; port=$${pair##*:}; \
+	  echo "mypy: $$board ($$port stubs)"; \
+	  MYPYPATH=firmware:boards/common:boards/$$board:$(VENV)/stubs/$$port $(BIN)/mypy --config-file mypy.ini \
+	    --custom-typeshed-dir $(VENV)/stubs/$$port firmware/bench firmware/drivers firmware/main.py \
+	    boards/common/wiring.py boards/$$board/board.py || exit 1; \
 	done
 
 mpy: $(STAMP) ## Compile every firmware and board file with mpy-cross

@@ -149,3 +149,10 @@ def test_the_command_line_prints_a_summary(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "sitting   11 sessions" in proc.stdout
     assert "charging  6 sessions (port 1: 2, port 2: 2, port 3: 2)" in proc.stdout
+
+
+def test_progress_is_reported_in_order_up_to_the_whole_file(tmp_path):
+    seen = []
+    replay(str(TRACES / "park-summer-day.jsonl"), None, progress=lambda share, t: seen.append((share, t)))
+    assert seen[-1] == (1.0, 86_400_000)
+    assert [s for s, _ in seen] == sorted(s for s, _ in seen)

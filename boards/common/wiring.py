@@ -11,6 +11,8 @@ from bench.files import FileStore
 from bench.hardware import Hardware
 from drivers.usb_console import UsbConsole
 
+_AWAKE_MS = 600000
+
 # machine.reset_cause() values, as the trace format names them.
 _CAUSES = {
     machine.PWRON_RESET: "power_on",
@@ -52,14 +54,18 @@ def build(sleep):
     hw.watchdog = machine.WDT(timeout=board["watchdog_ms"])
     hw.watchdog_slice_ms = board["watchdog_ms"] // 2
 
+    awake_since = [time.ticks_ms()]
+
     def sleep_and_listen(ms):
-        # Console lines typed while asleep are read on waking; the USB console keeps the MCU
-        # out of light sleep while a cable is plugged in (see docs/boards.md).
-        if console.connected():
+        # Light sleep stops the console's UART: after boot and for ten minutes after the last
+        # typed line the bench idles awake, so a field engineer gets answers at once; then it
+        # light-sleeps and reads what was typed at the next sample (docs/boards.md).
+        if time.ticks_diff(time.ticks_ms(), awake_since[0]) < _AWAKE_MS:
             time.sleep_ms(ms)
         else:
             sleep(ms)
         for line in console.lines():
+            awake_since[0] = time.ticks_ms()
             bench_input(line)
 
     def bench_input(line):

@@ -16,9 +16,6 @@ class UsbConsole:
     def write(self, text):
         print(text)
 
-    def connected(self):
-        return True
-
     def lines(self):
         """Complete lines typed since the last call (reads only what is waiting)."""
         while self._poll.poll(0):

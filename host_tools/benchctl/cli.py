@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from benchctl.replay import FirmwareFailed, ReplayError, replay
 
@@ -32,6 +33,27 @@ def describe(summary: dict) -> str:
     ])
 
 
+class ProgressBar:
+    """A one-line bar on stderr (a terminal only): share of the trace read, and trace time."""
+
+    def __init__(self, name: str, width: int = 30):
+        self.name, self.width, self.last = name, width, 0.0
+
+    def __call__(self, share: float, t_ms: int) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.2 and share < 1.0:
+            return
+        self.last = now
+        done = int(share * self.width)
+        sys.stderr.write(f"\r{self.name} [{'#' * done}{'.' * (self.width - done)}] {share:4.0%}  "
+                         f"t = {_duration(t_ms / 1000)}")
+        sys.stderr.flush()
+
+    def clear(self) -> None:
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+
+
 def do_replay(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="benchctl replay",
                                 description="Run the firmware against a trace (trace-v1) with a simulated clock.")
@@ -45,17 +67,19 @@ def do_replay(argv: list[str]) -> int:
     p.add_argument("--console", action="store_true", help="also print the bench's console on stdout")
     args = p.parse_args(argv)
     echo = (lambda line: print(line, flush=False)) if args.console else None
-    progress = sys.stderr.isatty()
-    if progress:
-        print(f"replaying {args.trace} ...", file=sys.stderr, end="\r")
+    bar = ProgressBar(args.trace) if sys.stderr.isatty() and not args.console else None
     try:
-        result = replay(args.trace, args.out, args.board, args.config, args.engine, args.heapsize, echo)
+        result = replay(args.trace, args.out, args.board, args.config, args.engine, args.heapsize, echo,
+                        progress=bar)
     except ReplayError as e:
         print(f"benchctl replay: {e}", file=sys.stderr)
         return 2
     except FirmwareFailed as e:
         print(f"benchctl replay: firmware failure: {e}", file=sys.stderr)
         return 1
+    finally:
+        if bar is not None:
+            bar.clear()
     if args.console:
         print()
     print(describe(result.summary))

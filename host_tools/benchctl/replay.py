@@ -103,11 +103,25 @@ def _summary(trace: Trace, board: dict[str, Any], totals: dict[str, Any]) -> dic
     }
 
 
-def _run_cpython(board, trace, values, blob, write) -> dict[str, Any]:
+Progress = Callable[[float, int], None]  # (share of the file read, trace time in ms)
+
+
+def _tape(trace: Trace, progress: Progress | None):
+    if progress is None:
+        yield from trace
+        return
+    for i, record in enumerate(trace):
+        if i % 4096 == 0:
+            progress(trace.progress(), record[0])
+        yield record
+    progress(1.0, trace.duration_ms)
+
+
+def _run_cpython(board, trace, values, blob, write, progress) -> dict[str, Any]:
     firmware_on_path()
     from benchctl.sim.runner import replay
 
-    return replay(board, iter(trace), values, blob, trace.header.bench, write)
+    return replay(board, _tape(trace, progress), values, blob, trace.header.bench, write)
 
 
 def micropython_binary() -> str:
@@ -118,10 +132,10 @@ def micropython_binary() -> str:
     return found
 
 
-def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: str, heap: bool):
+def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: str, heap: bool, progress):
     tape = work / "tape.jsonl"
     with open(tape, "w") as f:
-        for record in trace:
+        for record in _tape(trace, progress):
             f.write(json.dumps(record, separators=(",", ":")))
             f.write("\n")
     (work / "board.json").write_text(json.dumps(board))
@@ -150,7 +164,7 @@ def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: st
 
 def replay(trace_path: str, out: str | None, board_name: str | None = None, config_file: str | None = None,
            engine: str = "cpython", heapsize: str = "256k", echo: Callable[[str], None] | None = None,
-           heap: bool = False) -> Result:
+           heap: bool = False, progress: Progress | None = None) -> Result:
     try:
         trace = Trace(trace_path)
     except TraceError as e:
@@ -172,9 +186,9 @@ def replay(trace_path: str, out: str | None, board_name: str | None = None, conf
 
             try:
                 if engine == "micropython":
-                    totals = _run_micropython(board, trace, values, blob, write, work, heapsize, heap)
+                    totals = _run_micropython(board, trace, values, blob, write, work, heapsize, heap, progress)
                 else:
-                    totals = _run_cpython(board, trace, values, blob, write)
+                    totals = _run_cpython(board, trace, values, blob, write, progress)
             except TraceError as e:
                 raise ReplayError(str(e)) from None
         if totals["crashes"]:

@@ -120,11 +120,13 @@ def _event(key: str, value: Any, record: dict, fail) -> tuple[str, Any] | None:
 
 
 def _open(path: Path):
-    with open(path, "rb") as probe:
-        magic = probe.read(2)
+    """(file of bytes, the raw file whose position tells how far the reading got)."""
+    raw = open(path, "rb")  # noqa: SIM115 - closed by Trace._numbered
+    magic = raw.read(2)
+    raw.seek(0)
     if magic == b"\x1f\x8b":
-        return gzip.open(path, "rt", encoding="utf-8", newline="\n")
-    return open(path, encoding="utf-8", newline="\n")
+        return gzip.GzipFile(fileobj=raw, mode="rb"), raw
+    return raw, raw
 
 
 def _header(data: Any, fail) -> Header:
@@ -167,7 +169,8 @@ class Trace:
         self.duration_ms = 0
         self.channels: set[str] = set()
         try:
-            self._file = _open(self.path)
+            self.size = self.path.stat().st_size
+            self._file, self._raw = _open(self.path)
         except OSError as e:
             raise TraceError(self.name, 0, f"cannot open: {e.strerror}") from None
         self._iter = self._numbered()
@@ -185,16 +188,27 @@ class Trace:
 
     def _numbered(self) -> Iterator[tuple[int, str]]:
         try:
-            for number, text in enumerate(self._file, 1):
+            for number, raw in enumerate(self._file, 1):
                 self.lines = number
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    raise TraceError(self.name, number, f"not UTF-8: {e.reason} at byte {e.start}") from None
                 stripped = text.strip()
                 if not stripped or stripped.startswith("#"):
                     continue
                 yield number, stripped
-        except (UnicodeDecodeError, EOFError, OSError) as e:
+        except (EOFError, OSError, gzip.BadGzipFile) as e:
             raise TraceError(self.name, self.lines + 1, f"unreadable: {e}") from None
         finally:
             self._file.close()
+            self._raw.close()
+
+    def progress(self) -> float:
+        """How much of the file has been read, 0..1 (of the compressed bytes for gzip)."""
+        if self._raw.closed or not self.size:
+            return 1.0
+        return min(1.0, self._raw.tell() / self.size)
 
     def _json(self, number: int, text: str) -> Any:
         try:
