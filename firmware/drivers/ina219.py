@@ -2,6 +2,8 @@
 # some boards for the PV panel or battery. Same interface as drivers.ina226.INA226.
 from micropython import const
 
+from drivers.ina2xx import Ina2xx
+
 _REG_CONFIG = const(0x00)
 _REG_BUS = const(0x02)
 _REG_CURRENT = const(0x04)
@@ -12,31 +14,15 @@ _CONFIG = const(0x3E67)
 _OVF = const(0x0001)
 
 
-class INA219:
-    """Bus voltage in mV and signed current in mA."""
+class INA219(Ina2xx):
+    NAME = "INA219"
+    # 8.5.1: Cal = trunc(0.04096 / (Current_LSB * R_shunt)) = 4.096e10 / (uA * uohm).
+    CAL_NUMERATOR = 40960000000
+    CAL_MAX = 0xFFFE
 
     def __init__(self, i2c, addr, shunt_uohm, max_a):
-        self.i2c = i2c
-        self.addr = addr
-        self._buf = bytearray(2)
-        # 8.5.1: Current_LSB = max current / 2**15; Cal = trunc(0.04096 / (Current_LSB * R)).
-        self.lsb_ua = (max_a * 1000000 + 32767) // 32768
-        self.cal = (40960000000 // (self.lsb_ua * shunt_uohm)) & 0xFFFE  # bit 0 is read-only
-        if not 0 < self.cal < 0x10000:
-            raise ValueError("INA219 at 0x%02x: shunt %d uohm and %d A give calibration %d, "
-                             "outside 2..65534; check the shunt value" % (addr, shunt_uohm, max_a, self.cal))
-        self.configured = False
-        self.mv = 0
-        self.ma = 0
-
-    def _read(self, reg):
-        self.i2c.readfrom_mem_into(self.addr, reg, self._buf)
-        return (self._buf[0] << 8) | self._buf[1]
-
-    def _write(self, reg, value):
-        self._buf[0] = value >> 8
-        self._buf[1] = value & 0xFF
-        self.i2c.writeto_mem(self.addr, reg, self._buf)
+        Ina2xx.__init__(self, i2c, addr, shunt_uohm, max_a)
+        self.cal &= 0xFFFE  # bit 0 is read-only (8.6.3.5)
 
     def setup(self):
         # The INA219 has no ID register: its configuration reading back is the check.
@@ -58,8 +44,4 @@ class INA219:
             raise OSError("INA219 at 0x%02x: math overflow, current beyond the shunt range" % self.addr)
         self.mv = (bus >> 3) * 4  # 4 mV per bit in bits 15..3 (8.6.3.2)
         i2c.readfrom_mem_into(addr, _REG_CURRENT, buf)
-        raw = (buf[0] << 8) | buf[1]
-        if raw & 0x8000:
-            raw -= 0x10000
-        ua = raw * self.lsb_ua
-        self.ma = (ua + 500) // 1000 if ua >= 0 else -((-ua + 500) // 1000)
+        self._set_current((buf[0] << 8) | buf[1])

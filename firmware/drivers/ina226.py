@@ -1,6 +1,8 @@
 # TI INA226 bidirectional current and power monitor on I2C (datasheet SBOS547A): the PV panel's
-# and the battery's voltage and current. Raises OSError when the chip does not answer.
+# and the battery's voltage and current.
 from micropython import const
+
+from drivers.ina2xx import Ina2xx
 
 _REG_CONFIG = const(0x00)
 _REG_BUS = const(0x02)
@@ -15,32 +17,11 @@ _DIE_INA226 = const(0x2260)
 _CONFIG = const(0x4527)
 
 
-class INA226:
-    """Bus voltage in mV and signed current in mA (positive into the battery / from the panel)."""
-
-    def __init__(self, i2c, addr, shunt_uohm, max_a):
-        self.i2c = i2c
-        self.addr = addr
-        self._buf = bytearray(2)
-        # 7.5: Current_LSB = max current / 2**15, rounded up to a whole microamp here;
-        # CAL = 0.00512 / (Current_LSB * R_shunt), in integers: 5.12e9 / (uA * uohm).
-        self.lsb_ua = (max_a * 1000000 + 32767) // 32768
-        self.cal = 5120000000 // (self.lsb_ua * shunt_uohm)
-        if not 0 < self.cal < 0x8000:
-            raise ValueError("INA226 at 0x%02x: shunt %d uohm and %d A give calibration %d, "
-                             "outside 1..32767; check the shunt value" % (addr, shunt_uohm, max_a, self.cal))
-        self.configured = False
-        self.mv = 0
-        self.ma = 0
-
-    def _read(self, reg):
-        self.i2c.readfrom_mem_into(self.addr, reg, self._buf)
-        return (self._buf[0] << 8) | self._buf[1]
-
-    def _write(self, reg, value):
-        self._buf[0] = value >> 8
-        self._buf[1] = value & 0xFF
-        self.i2c.writeto_mem(self.addr, reg, self._buf)
+class INA226(Ina2xx):
+    NAME = "INA226"
+    # 7.5: CAL = 0.00512 / (Current_LSB * R_shunt) = 5.12e9 / (uA * uohm); bit 15 unused.
+    CAL_NUMERATOR = 5120000000
+    CAL_MAX = 0x7FFF
 
     def setup(self):
         """Check the chip's identity, then write configuration and calibration."""
@@ -53,9 +34,7 @@ class INA226:
     def read(self, verify=True):
         """Refresh `mv` and `ma`. A chip that lost power forgets its calibration: `verify`
         reads it back and sets it again."""
-        if not self.configured:
-            self.setup()
-        elif verify and self._read(_REG_CALIBRATION) != self.cal:
+        if not self.configured or (verify and self._read(_REG_CALIBRATION) != self.cal):
             self.configured = False
             self.setup()
         # Two transactions every sample: read straight into the shared buffer.
@@ -63,8 +42,4 @@ class INA226:
         i2c.readfrom_mem_into(addr, _REG_BUS, buf)
         self.mv = ((buf[0] << 8) | buf[1]) * 5 // 4  # 1.25 mV per bit (7.6.3)
         i2c.readfrom_mem_into(addr, _REG_CURRENT, buf)
-        raw = (buf[0] << 8) | buf[1]
-        if raw & 0x8000:
-            raw -= 0x10000
-        ua = raw * self.lsb_ua
-        self.ma = (ua + 500) // 1000 if ua >= 0 else -((-ua + 500) // 1000)
+        self._set_current((buf[0] << 8) | buf[1])

@@ -12,7 +12,13 @@ def _div_round(num, den):
     return (num + den // 2) // den if num >= 0 else -((-num + den // 2) // den)
 
 
-class FakeINA226(RegisterChip):
+class _FakeIna2xx(RegisterChip):
+    """What the INA226 and INA219 fakes share: the true voltage and current, a configuration
+    that a reset bit restores, and a calibration register that power-on clears."""
+
+    CONFIG_RESET = 0
+    CAL_MASK = 0xFFFF
+
     def __init__(self, rng, shunt_uohm):
         RegisterChip.__init__(self, rng)
         self.shunt_uohm = shunt_uohm
@@ -23,8 +29,22 @@ class FakeINA226(RegisterChip):
         self.power_on()
 
     def power_on(self):
-        self.config = 0x4127  # 7.6.1 reset value
+        self.config = self.CONFIG_RESET
         self.cal = 0
+
+    def store(self, reg, value):
+        if reg == 0x00:
+            if value & 0x8000:
+                self.power_on()
+            else:
+                self.config = value
+        elif reg == 0x05:
+            self.cal = value & self.CAL_MASK
+
+
+class FakeINA226(_FakeIna2xx):
+    CONFIG_RESET = 0x4127  # 7.6.1
+    CAL_MASK = 0x7FFF  # bit 15 is not used (7.6.6)
 
     def shunt_reg(self):
         # 2.5 uV per bit: uA * uohm / 1e6 = uV; / 2.5 = * 2 / 5.
@@ -49,29 +69,10 @@ class FakeINA226(RegisterChip):
             return 0x2260
         return 0
 
-    def store(self, reg, value):
-        if reg == 0x00:
-            if value & 0x8000:
-                self.power_on()
-            else:
-                self.config = value
-        elif reg == 0x05:
-            self.cal = value & 0x7FFF  # bit 15 is not used (7.6.6)
 
-
-class FakeINA219(RegisterChip):
-    def __init__(self, rng, shunt_uohm):
-        RegisterChip.__init__(self, rng)
-        self.shunt_uohm = shunt_uohm
-        self.uv = 0
-        self.ua = 0
-        self.has_v = False  # the trace has set the channel (present = has_v or has_a)
-        self.has_a = False
-        self.power_on()
-
-    def power_on(self):
-        self.config = 0x399F  # 8.6.2.1 reset value
-        self.cal = 0
+class FakeINA219(_FakeIna2xx):
+    CONFIG_RESET = 0x399F  # 8.6.2.1
+    CAL_MASK = 0xFFFE  # bit 0 is read-only
 
     def shunt_reg(self):
         return _clamp16(_div_round(self.ua * self.shunt_uohm, 10000000))  # 10 uV per bit
@@ -91,15 +92,6 @@ class FakeINA219(RegisterChip):
         if reg == 0x05:
             return self.cal
         return 0
-
-    def store(self, reg, value):
-        if reg == 0x00:
-            if value & 0x8000:
-                self.power_on()
-            else:
-                self.config = value
-        elif reg == 0x05:
-            self.cal = value & 0xFFFE
 
 
 class FakeINA3221(RegisterChip):
