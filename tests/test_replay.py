@@ -156,3 +156,13 @@ def test_progress_is_reported_in_order_up_to_the_whole_file(tmp_path):
     replay(str(TRACES / "park-summer-day.jsonl"), None, progress=lambda share, t: seen.append((share, t)))
     assert seen[-1] == (1.0, 86_400_000)
     assert [s for s, _ in seen] == sorted(s for s, _ in seen)
+
+
+def test_a_stuck_seat_sensor_is_flagged_in_the_one_report_after_it(tmp_path):
+    records = [{"t": 0, **BASE, "radar_cm": 60}, {"t": 5 * 3600, "radar_cm": None}, {"t": 8 * 3600}]
+    run(tmp_path, records)
+    reports = [x for x in (tmp_path / "out" / "console.log").read_text().splitlines() if "report: #" in x]
+    flagged = [x for x in reports if x.endswith("faults 0x40")]
+    # the radar's first frame comes at 10 s, so the sitting is closed at 4 h 10 s: report #17
+    assert len(flagged) == 1 and "#17 " in flagged[0]
+    assert reports[-1].endswith("faults 0x00")

@@ -8,17 +8,7 @@ from bench.console import Shell
 from bench.log import Log, level_named
 from bench.policy import EnergyPolicy
 from bench.ports import PortBank
-from bench.report import (
-    FAULT_BATTERY,
-    FAULT_OCCUPANCY,
-    FAULT_PORT_TRIP,
-    FAULT_PORTS,
-    FAULT_SOLAR,
-    FAULT_STUCK_SEAT,
-    FAULT_TEMPERATURE,
-    Outbox,
-    ReportWindow,
-)
+from bench.report import FAULT_PORT_TRIP, FAULT_STUCK_SEAT, Outbox, ReportWindow
 from bench.sensors import Sensors
 from bench.sitting import SittingSessions
 from bench.ticks import ticks_diff
@@ -31,8 +21,6 @@ _STATE = "state.json"
 _SAVE_EVERY_MS = 3600000  # the battery's charge goes to flash hourly, and before a reboot
 _OUTBOX = 32
 _CONSOLE_QUEUE = 8
-_FAULT_BITS = (("solar", FAULT_SOLAR), ("battery", FAULT_BATTERY), ("batt_temp", FAULT_TEMPERATURE),
-               ("air_temp", FAULT_TEMPERATURE), ("pir", FAULT_OCCUPANCY), ("radar", FAULT_OCCUPANCY))
 
 
 class Bench:
@@ -58,6 +46,7 @@ class Bench:
         self.ports = PortBank([LoadSwitch(pin) for pin in hw.port_pins[:count]], self.cfg, self.log)
         self.qi = LoadSwitch(hw.qi_pin) if hw.qi_pin is not None else None
         self.sitting = SittingSessions(self.log)
+        self._stuck_seen = 0
         self.policy = EnergyPolicy(self.log)
         self.window = ReportWindow()
         self.outbox = Outbox(_OUTBOX)
@@ -196,17 +185,15 @@ class Bench:
             w.solar.add(solar_uw, dt)
         if s.battery is not None:
             w.load.add(solar_uw - s.battery[0] * s.battery[1], dt)
-        for role, bit in _FAULT_BITS:
-            if self.sensors.state.get(role) is False:
-                w.faults |= bit
-        for i in range(len(s.ports)):
-            if s.ports[i] is None:
-                w.faults |= FAULT_PORTS
+        if self.sensors.faults:
+            w.faults |= self.sensors.faults
+            self.sensors.faults = 0
         if self.ports.fault_flags:
             w.faults |= FAULT_PORT_TRIP
             self.ports.fault_flags = 0
-        if self.sitting.stuck:
+        if self.sitting.stuck != self._stuck_seen:
             w.faults |= FAULT_STUCK_SEAT
+            self._stuck_seen = self.sitting.stuck
 
     def _report(self, now, s):
         sit = self.sitting

@@ -1,6 +1,7 @@
 # The bench's sensors, built from the board description and the hardware objects the board's
 # wiring hands over: one `read` per sample fills a Sample. A sensor that fails is logged when
 # it fails and when it comes back, counted, and read as None; it never stops the sample.
+from bench.report import FAULT_BATTERY, FAULT_OCCUPANCY, FAULT_PORTS, FAULT_SOLAR, FAULT_TEMPERATURE
 from drivers.ds18b20 import DS18B20
 from drivers.ina219 import INA219
 from drivers.ina226 import INA226
@@ -15,6 +16,9 @@ _NAMES = {
     "port5": "port 5 monitor", "port6": "port 6 monitor", "port7": "port 7 monitor",
     "port8": "port 8 monitor",
 }
+# The report's fault bit of each role.
+_BITS = {"solar": FAULT_SOLAR, "battery": FAULT_BATTERY, "batt_temp": FAULT_TEMPERATURE,
+         "air_temp": FAULT_TEMPERATURE, "pir": FAULT_OCCUPANCY, "radar": FAULT_OCCUPANCY}
 _VOLT_EVERY = 6  # port voltages change slowly: every 6th sample (a minute at 10 s)
 _TEMP_EVERY = 30  # a battery in its enclosure changes temperature over tens of minutes: 5 min
 _PORT_ROLES = ("port1", "port2", "port3", "port4", "port5", "port6", "port7", "port8")
@@ -75,12 +79,14 @@ class Sensors:
         self.seat_pin = hw.seat_pin
         self.state = {}  # role -> True answering, False failing
         self.errors = {}  # role -> failed reads since boot
+        self.faults = 0  # report fault bits of the roles that failed since the bench took them
         self.sample = Sample(self.port_count)
         self._count = 0
         self._radar_silent = 0
 
     def _failed(self, role, err):
         self.errors[role] = self.errors.get(role, 0) + 1
+        self.faults |= _BITS.get(role, FAULT_PORTS)
         if self.state.get(role, True):
             self.log.warn("sensors", "%s not answering: %s" % (_NAMES.get(role, role), _why(err)))
         self.state[role] = False

@@ -120,8 +120,9 @@ def _tape(trace: Trace, progress: Progress | None):
 def _run_cpython(board, trace, values, blob, write, progress) -> dict[str, Any]:
     firmware_on_path()
     from benchctl.sim.runner import replay
+    from benchctl.tape import records
 
-    return replay(board, _tape(trace, progress), values, blob, trace.header.bench, write)
+    return replay(board, records(trace, progress), values, blob, trace.header.bench, write)
 
 
 def micropython_binary() -> str:
