@@ -27,7 +27,7 @@ def _read(path: str, conn) -> None:
         conn.send(("end", trace.duration_ms, sorted(trace.channels)))
     except TraceError as e:
         conn.send(("error", e.path, e.line, e.message))
-    except Exception as e:  # noqa: BLE001 - the parent reports it; the child must not hang it
+    except Exception as e:  # the parent reports it; the child must not leave it waiting
         conn.send(("error", path, 0, f"{type(e).__name__}: {e}"))
     finally:
         conn.close()
