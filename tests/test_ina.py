@@ -18,15 +18,15 @@ class Registers(RegisterChip):
     def __init__(self, regs):
         super().__init__(Rng(1))
         self.present = True
-        self.regs = dict(regs)
+        self.values = dict(regs)
         self.writes = []
 
     def register(self, reg):
-        return self.regs.get(reg, 0)
+        return self.values.get(reg, 0)
 
     def store(self, reg, value):
         self.writes.append((reg, value))
-        self.regs[reg] = value
+        self.values[reg] = value
 
 
 def bus_with(addr, chip):
@@ -106,7 +106,7 @@ def test_ina219_bus_register_carries_voltage_in_bits_15_to_3():
     # SBOS448G 8.6.3.2: 12 V = 3000 * 4 mV -> 0x5DC0, with CNVR (bit 1) set.
     regs = Registers({0x00: 0x3E67, 0x02: 0x5DC2, 0x04: 10000})
     chip = INA219(bus_with(0x40, regs), 0x40, shunt_uohm=100_000, max_a=3)
-    regs.regs[0x05] = chip.cal
+    regs.values[0x05] = chip.cal
     chip.configured = True
     chip.read()
     assert chip.mv == 12000
@@ -122,7 +122,7 @@ def test_ina219_calibration_follows_the_datasheet_formula():
 def test_ina219_overflow_bit_is_an_error_not_a_reading():
     regs = Registers({0x00: 0x3E67, 0x02: 0x5DC3})
     chip = INA219(bus_with(0x40, regs), 0x40, 100_000, 3)
-    regs.regs[0x05] = chip.cal
+    regs.values[0x05] = chip.cal
     chip.configured = True
     with pytest.raises(OSError, match="overflow"):
         chip.read()

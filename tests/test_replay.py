@@ -166,3 +166,12 @@ def test_a_stuck_seat_sensor_is_flagged_in_the_one_report_after_it(tmp_path):
     # the radar's first frame comes at 10 s, so the sitting is closed at 4 h 10 s: report #17
     assert len(flagged) == 1 and "#17 " in flagged[0]
     assert reports[-1].endswith("faults 0x00")
+
+
+def test_a_stuck_port_monitor_shows_current_on_a_switched_off_port_which_is_a_fault(tmp_path):
+    records = [{"t": 0, **BASE}, {"t": 50, "port1_a": 1.0},
+               {"t": 100, "fault": {"sensor": "port1", "kind": "stuck", "for_s": 600}},
+               {"t": 200, "console": "port 1 off"}, {"t": 1000}]
+    run(tmp_path, records)
+    console = (tmp_path / "out" / "console.log").read_text()
+    assert "WARN  ports: port 1: current while off at 1000 mA; off, retry in 300 s" in console

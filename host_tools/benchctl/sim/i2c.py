@@ -14,33 +14,43 @@ class Fault:
 
 
 class RegisterChip:
-    """Subclasses implement `register(reg)` -> 16-bit value and `store(reg, value)`."""
+    """Subclasses implement `register(reg)` -> 16-bit value and `store(reg, value)`.
+    Register values are kept until the chip's inputs change (`changed()`); a stuck chip
+    keeps them whatever changes, which is what `stuck` means."""
 
     def __init__(self, rng):
         self.rng = rng
         self.fault = Fault.NONE
         self.present = False
-        self._stuck = {}
+        self.regs = {}  # register -> value, since the inputs last changed
 
     def answers(self):
         return self.present and self.fault != Fault.NACK
+
+    def changed(self):
+        if self.fault != Fault.STUCK:
+            self.regs.clear()
+
+    def set_fault(self, fault):
+        self.fault = fault
+        if fault == Fault.NONE:
+            self.regs.clear()
 
     def read_into(self, reg, buf):
         if self.fault == Fault.GARBAGE:
             self.rng.fill(buf)
             return
-        if self.fault == Fault.STUCK and reg in self._stuck:
-            value = self._stuck[reg]
-        else:
-            value = self.register(reg) & 0xFFFF
-            self._stuck[reg] = value
+        value = self.regs.get(reg)
+        if value is None:
+            value = self.regs[reg] = self.register(reg) & 0xFFFF
         buf[0] = value >> 8
         if len(buf) > 1:
             buf[1] = value & 0xFF
 
     def write_from(self, reg, buf):
-        if len(buf) >= 2:
+        if len(buf) >= 2 and self.fault != Fault.STUCK:
             self.store(reg, (buf[0] << 8) | buf[1])
+            self.regs.clear()
 
 
 class FakeI2C:
@@ -59,17 +69,7 @@ class FakeI2C:
         return chip
 
     def readfrom_mem_into(self, addr, reg, buf):
-        self.transfers += 1
-        chip = self.chips.get(addr)
-        if chip is None or not chip.present or chip.fault == Fault.NACK:
-            raise OSError(_ENODEV)
-        if chip.fault == Fault.NONE:
-            value = chip.register(reg) & 0xFFFF
-            chip._stuck[reg] = value
-            buf[0] = value >> 8
-            buf[1] = value & 0xFF
-        else:
-            chip.read_into(reg, buf)
+        self._chip(addr).read_into(reg, buf)
 
     def writeto_mem(self, addr, reg, buf):
         self._chip(addr).write_from(reg, buf)

@@ -31,6 +31,7 @@ class _FakeIna2xx(RegisterChip):
     def power_on(self):
         self.config = self.CONFIG_RESET
         self.cal = 0
+        self.regs.clear()
 
     def store(self, reg, value):
         if reg == 0x00:

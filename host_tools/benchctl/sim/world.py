@@ -70,6 +70,7 @@ class World:
         self.port_pins = [FakePin() for _ in board.get("port_pins", ())]
         for i in range(min(len(self.port_pins), 3 * len(self.port_chips))):
             self.port_chips[i // 3].gates[i % 3] = self.port_pins[i]
+            self.port_pins[i].on_change = self.port_chips[i // 3].changed
         self.qi_pin = FakePin() if "qi_pin" in board else None
         self.onewire = None
         self.batt_temp = FakeDS18B20(0x0000A1B2C3D4, self.rng)
@@ -107,7 +108,7 @@ class World:
         self.boot_at = self.now
         self.fed_at = self.now
         for pin in self.port_pins:
-            pin.level = 0
+            pin.value(0)
         if self.qi_pin is not None:
             self.qi_pin.level = 0
         for chip in (self.solar, self.battery):
@@ -212,15 +213,15 @@ class World:
 
     def _set_fault(self, role, fault):
         if role == "solar" and self.solar is not None:
-            self.solar.fault = fault
+            self.solar.set_fault(fault)
         elif role == "battery":
             if self.battery is not None:
-                self.battery.fault = fault
+                self.battery.set_fault(fault)
             self.batt_temp.fault = fault
         elif role.startswith("port"):
             index = int(role[4:]) - 1
             if index // 3 < len(self.port_chips):
-                self.port_chips[index // 3].fault = fault
+                self.port_chips[index // 3].set_fault(fault)
         elif role == "occupancy":
             self.pir_fault = fault
             if self.pir is not None and fault == Fault.NACK:
@@ -243,6 +244,7 @@ class World:
                     chip.ua = 0 if value is None else value
                     chip.has_a = value is not None
                 chip.present = chip.has_v or chip.has_a
+                chip.changed()
             elif name == "batt_c":
                 self.batt_temp.mc = value
             elif name == "air_c":
@@ -257,6 +259,7 @@ class World:
                     chip.present = chip.present or value is not None
                 else:
                     chip.uv[index % 3] = 5000000 if value is None else value
+                chip.changed()
             elif name == "pir":
                 if self.pir is not None and self.pir_fault == Fault.NONE:
                     self.pir.drive(value or 0)
