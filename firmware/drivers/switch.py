@@ -6,8 +6,14 @@ class LoadSwitch:
         self.pin = pin
         self.active_high = active_high
         self.is_on = False
-        self.set(False)
+        self._drive(False)
+
+    def _drive(self, on):
+        self.pin.value(1 if on == self.active_high else 0)
+        self.is_on = on
 
     def set(self, on):
-        self.pin.value(1 if on == self.active_high else 0)
-        self.is_on = bool(on)
+        """Switch on or off; the pin is written only when the state changes."""
+        on = bool(on)
+        if on != self.is_on:
+            self._drive(on)
