@@ -9,6 +9,8 @@ import sys
 
 from benchctl.sim.runner import replay
 
+_BLOCKS = 400  # days of report blocks kept
+
 
 def _tape(path):
     with open(path) as f:
@@ -24,9 +26,11 @@ def main(argv):
     with open(config_path) as f:
         setup = json.load(f)
     # Figures kept small and fixed, so that measuring does not fill the heap it measures:
-    # the count and largest value, and one mean per block of 96 reports (a day at 15 min).
-    heap = {"count": 0, "max": 0, "blocks": []}
-    block = [0, 0]
+    # the count and largest value, and one mean per block of 96 reports (a day at 15 min),
+    # in a list allocated once (a growing list would show as the heap growing).
+    heap = {"count": 0, "max": 0}
+    blocks = [0] * _BLOCKS
+    block = [0, 0, 0]  # sum, reports in it, blocks done
     gc.collect()
     loaded = gc.mem_alloc()
 
@@ -41,7 +45,9 @@ def main(argv):
             block[0] += live
             block[1] += 1
             if block[1] == 96:
-                heap["blocks"].append(block[0] // 96)
+                if block[2] < _BLOCKS:
+                    blocks[block[2]] = block[0] // 96
+                    block[2] += 1
                 block[0] = block[1] = 0
 
     config_json = setup["config_json"].encode() if setup["config_json"] is not None else None
@@ -51,6 +57,7 @@ def main(argv):
     if heap_path is not None:
         gc.collect()
         with open(heap_path, "w") as f:
+            heap["blocks"] = blocks[:block[2]]
             heap["loaded"] = loaded
             heap["end"] = gc.mem_alloc() - loaded
             heap["free"] = gc.mem_free()
