@@ -87,3 +87,12 @@ def test_a_bench_with_a_broken_config_file_boots_and_says_so():
     sim.tick(10)
     assert sim.console.matching("ERROR config: config.json is not valid JSON; using defaults")
     assert sim.bench.cfg.v == Config().v
+
+
+@given(st.binary(max_size=60) | st.builds(lambda d: json.dumps(d).encode(),
+                                          st.dictionaries(st.sampled_from(["boots", "charge_mas", "x"]), json_values)))
+def test_any_state_file_still_boots(raw):
+    sim = SimBench(files={"state.json": raw})
+    assert sim.bench.boots >= 1
+    sim.tick(10)
+    assert sim.bench.crashes == 0

@@ -175,3 +175,11 @@ def test_a_stuck_port_monitor_shows_current_on_a_switched_off_port_which_is_a_fa
     run(tmp_path, records)
     console = (tmp_path / "out" / "console.log").read_text()
     assert "WARN  ports: port 1: current while off at 1000 mA; off, retry in 300 s" in console
+
+
+def test_a_bench_without_temperature_sensors_says_so_once(tmp_path):
+    records = [{"t": 0, **{k: v for k, v in BASE.items() if k not in ("batt_c", "air_c")}}, {"t": 3 * 3600}]
+    run(tmp_path, records)
+    console = (tmp_path / "out" / "console.log").read_text()
+    assert console.count("no DS18B20 on the 1-Wire bus") == 1
+    assert "DS18B20: battery" not in console

@@ -78,9 +78,17 @@ class Bench:
         try:
             state = json.loads(raw)
         except ValueError:
+            state = None
+        if not isinstance(state, dict):
             self.log.error("bench", "%s unreadable; counting boots from 1" % _STATE)
             return {}
-        return state if isinstance(state, dict) else {}
+        # Keep only what has the right type: a bad value must not stop the boot.
+        checked = {}
+        for key in ("boots", "charge_mas"):
+            value = state.get(key)
+            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+                checked[key] = value
+        return checked
 
     def _save_state(self):
         self.store.write(_STATE, ('{"boots": %d, "charge_mas": %s}' % (

@@ -74,6 +74,7 @@ class Sensors:
         self.temps = DS18B20(hw.onewire) if hw.onewire is not None else None
         self.batt_rom = None
         self.air_rom = None
+        self._roms_missing_told = False
         self.pir = Pir(hw.pir_pin) if hw.pir_pin is not None else None
         self.radar = LD2410(hw.radar_uart) if hw.radar_uart is not None else None
         self.seat_pin = hw.seat_pin
@@ -181,6 +182,12 @@ class Sensors:
         if air is None:
             rest = [rom for rom in found if rom != batt]
             air = rest[0] if rest else None
+        if batt is None and self.air_rom is None and air is None:
+            # Nothing on the bus yet: look again at the next temperature read, quietly.
+            if not self._roms_missing_told:
+                self.log.warn("sensors", "no DS18B20 on the 1-Wire bus; looking again every few minutes")
+                self._roms_missing_told = True
+            return
         self.batt_rom = batt
         self.air_rom = air
         self.log.info("sensors", "DS18B20: battery %s, air %s" % (batt or "-", air or "-"))

@@ -1,13 +1,9 @@
-# Wrap-safe millisecond arithmetic, matching MicroPython's time.ticks_add/ticks_diff, whose
-# ticks wrap at 2**30 (about 12.4 days): every interval in the logic goes through these.
+# Wrap-safe millisecond arithmetic, matching MicroPython's time.ticks_diff, whose ticks wrap
+# at 2**30 (about 12.4 days): the bench turns ticks into uptime through this, once a tick.
 from micropython import const
 
 _MASK = const(0x3FFFFFFF)
 _HALF = const(0x20000000)
-
-
-def ticks_add(ticks, delta):
-    return (ticks + delta) & _MASK
 
 
 def ticks_diff(later, earlier):

@@ -17,14 +17,6 @@ def fixed(value, places):
     return sign + str(whole) + "." + text
 
 
-def fixed_round(value, divisor, places):
-    """value / divisor rounded half away from zero to `places` decimals, as text."""
-    scale = 10 ** places
-    num = value * scale
-    q = (abs(num) + divisor // 2) // divisor
-    return fixed(-q if num < 0 else q, places)
-
-
 def clock(ms):
     """Uptime as '1d 02:03:04' or '02:03:04'."""
     s = ms // 1000

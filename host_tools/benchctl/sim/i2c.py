@@ -36,17 +36,6 @@ class RegisterChip:
         if fault == Fault.NONE:
             self.regs.clear()
 
-    def read_into(self, reg, buf):
-        if self.fault == Fault.GARBAGE:
-            self.rng.fill(buf)
-            return
-        value = self.regs.get(reg)
-        if value is None:
-            value = self.regs[reg] = self.register(reg) & 0xFFFF
-        buf[0] = value >> 8
-        if len(buf) > 1:
-            buf[1] = value & 0xFF
-
     def write_from(self, reg, buf):
         if len(buf) >= 2 and self.fault != Fault.STUCK:
             self.store(reg, (buf[0] << 8) | buf[1])
@@ -56,7 +45,7 @@ class RegisterChip:
 class FakeI2C:
     def __init__(self):
         self.chips = {}
-        self.transfers = 0
+        self.transfers = 0  # register reads and writes, for whoever wants to count bus traffic
 
     def attach(self, addr, chip):
         self.chips[addr] = chip
@@ -69,7 +58,7 @@ class FakeI2C:
         return chip
 
     def readfrom_mem_into(self, addr, reg, buf):
-        # RegisterChip.read_into, flattened: this runs ten times a simulated sample.
+        # One function for the whole read: this runs ten times a simulated sample.
         self.transfers += 1
         chip = self.chips.get(addr)
         if chip is None or not chip.present or chip.fault == Fault.NACK:
