@@ -1,10 +1,11 @@
 """Energy and units in integers: nothing is lost however small the steps, and decimals print
 the same on every port."""
 
-from bench.energy import Energy
-from bench.units import clock, fixed
 from hypothesis import given
 from hypothesis import strategies as st
+
+from bench.energy import Energy
+from bench.units import clock, fixed
 
 
 @given(st.lists(st.tuples(st.integers(-10_000_000, 200_000_000), st.integers(-10, 600_000)), max_size=200))
