@@ -209,12 +209,14 @@ class Bench:
         port_mwh = self.ports.total_mwh()
         self.seq += 1
         report = self.window.close(
-            self.seq, now, self.battery.soc_permille(), s.battery[0] if s.battery else 0, port_mwh,
+            self.seq, now, None if self.battery.charge_mas is None else self.battery.soc_permille(),
+            s.battery[0] if s.battery else 0, port_mwh,
             sit.count, sit.occupied_ms, charge, self.ports.states(), s.batt_mc, s.air_mc, self.policy.level)
         self.outbox.put(report)
         self.window.open(now, port_mwh, sit.count, sit.occupied_ms, charge)
         self.next_report = now + self.policy.report_interval_s(self.cfg.v) * 1000
         g = report.get
-        self.log.info("report", "#%d charge %d%% solar %s Wh used %s Wh sittings %d (%d s) charging %d ports %s Wh faults 0x%02x" % (
-            g("seq"), g("soc_pm") // 10, fixed(g("solar_mwh"), 3), fixed(g("load_mwh"), 3),
+        soc = g("soc_pm")
+        self.log.info("report", "#%d charge %s solar %s Wh used %s Wh sittings %d (%d s) charging %d ports %s Wh faults 0x%02x" % (
+            g("seq"), "?" if soc is None else "%d%%" % (soc // 10), fixed(g("solar_mwh"), 3), fixed(g("load_mwh"), 3),
             g("sit_sessions"), g("occupied_s"), g("charge_sessions"), fixed(g("port_mwh"), 3), g("faults")))

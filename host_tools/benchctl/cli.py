@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 
+from benchctl import codec
 from benchctl.replay import FirmwareFailed, ReplayError, replay
 
 
@@ -88,14 +90,37 @@ def do_replay(argv: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"replay": do_replay}
+def do_decode(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="benchctl decode",
+                                description="Decode one uplink payload (payload format v1) and print it as JSON.")
+    p.add_argument("hex", help="the frame's application payload, in hex")
+    p.add_argument("--fport", type=int, default=1, help="LoRaWAN FPort: 1 status (default), 2 events, 3 configuration")
+    args = p.parse_args(argv)
+    try:
+        data = bytes.fromhex(args.hex)
+    except ValueError:
+        print(f"benchctl decode: {args.hex[:40]!r} is not hex (two digits a byte, e.g. 0ca744...)", file=sys.stderr)
+        return 2
+    try:
+        decoded, warnings = codec.decode(args.fport, data)
+    except codec.DecodeError as e:
+        print(f"benchctl decode: {e}", file=sys.stderr)
+        return 2
+    for warning in warnings:
+        print(f"benchctl decode: warning: {warning}", file=sys.stderr)
+    print(json.dumps(decoded, indent=2))
+    return 0
+
+
+COMMANDS = {"replay": do_replay, "decode": do_decode}
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
         print("usage: benchctl {" + ",".join(COMMANDS) + "} ...\n"
-              "  replay   run the firmware against a trace (benchctl replay -h)", file=sys.stderr)
+              "  replay   run the firmware against a trace (benchctl replay -h)\n"
+              "  decode   decode an uplink payload (benchctl decode -h)", file=sys.stderr)
         return 0 if argv and argv[0] in ("-h", "--help") else 2
     return COMMANDS[argv[0]](argv[1:])
 

@@ -1,0 +1,219 @@
+"""Payload format v1: the firmware's encoder, benchctl's decoder and the JavaScript codec for
+The Things Stack / ChirpStack agree on every golden example, round-trip, and turn random bytes
+into errors, never crashes."""
+
+import json
+import shutil
+import subprocess
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bench import payload
+from bench.config import Config
+from bench.report import Report
+from benchctl import codec
+from benchctl.cli import main
+from conftest import ROOT
+
+EXAMPLES = yaml.safe_load((ROOT / "tests" / "codec" / "examples.yaml").read_text())
+JS = ROOT / "host_tools" / "codec" / "bench-codec.js"
+ACORN = ROOT / ".venv" / "node" / "node_modules" / "acorn"
+NODE = shutil.which("node")
+
+
+def js(calls):
+    """Run calls through the JavaScript codec in Node.js (which also parses it as ES5.1)."""
+    assert NODE, "Node.js is needed for the codec tests (make setup installs it)"
+    path = ROOT / "build" / "codec-calls.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(calls))
+    out = subprocess.run([NODE, str(ROOT / "tests" / "codec" / "node_decode.js"), str(JS), str(path), str(ACORN)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def python_uplink(fport, data):
+    try:
+        decoded, warnings = codec.decode(fport, bytes(data))
+    except codec.DecodeError as e:
+        return {"errors": [str(e)]}
+    return {"data": decoded, **({"warnings": warnings} if warnings else {})}
+
+
+def report_from(d):
+    """The firmware report a decoded status frame stands for (values on the frame's grid)."""
+    faults = sum(1 << codec.FAULTS.index(name) for name in d["faults"])
+    ports = sum(1 << (n - 1) for n in d["ports_on"])
+    return Report((d["seq"], 0, None if d["soc_pct"] is None else d["soc_pct"] * 10,
+                   0 if d["battery_v"] is None else round(d["battery_v"] * 1000), round(d["solar_wh"] * 1000),
+                   round(d["used_wh"] * 1000), d["sittings"], d["occupied_min"] * 60, d["charge_sessions"],
+                   round(d["port_wh"] * 1000), ports, faults, d["battery_c"], None, 0))
+
+
+def firmware_encode(d):
+    frame = d["frame"]
+    if frame == "status":
+        return bytes(payload.encode_status(report_from(d)))
+    if frame == "boot":
+        return payload.encode_boot(d["reset_cause"], d["boots"], d["firmware"])
+    if frame == "port_fault":
+        return payload.encode_port_fault(d["port"], d["fault"], d["current_ma"], d["retry_s"])
+    if frame == "sensor_fault":
+        return payload.encode_sensor_fault(d["sensor"], d["fault"], d["failures"])
+    if frame == "safe_mode":
+        return payload.encode_safe_mode(d["boots"], d["entered"])
+    raise AssertionError(frame)
+
+
+def test_golden_uplinks_decode_the_same_in_python_and_javascript():
+    uplinks = [e for e in EXAMPLES if e["type"] == "uplink"]
+    results = js([{"fn": "decodeUplink", "input": e["input"]} for e in uplinks])
+    for example, from_js in zip(uplinks, results, strict=True):
+        expected = example["output"]
+        assert python_uplink(example["input"]["fPort"], example["input"]["bytes"]) == expected, example["description"]
+        if "errors" in expected:
+            assert from_js["errors"] == expected["errors"], example["description"]
+        else:
+            assert from_js["data"] == expected["data"], example["description"]
+            assert from_js["warnings"] == expected.get("warnings", []), example["description"]
+
+
+def test_golden_uplinks_are_what_the_firmware_encodes():
+    pages = {}
+    for e in EXAMPLES:
+        if e["type"] != "uplink" or "errors" in e["output"]:
+            continue
+        data = e["output"]["data"]
+        if data["frame"] == "config":
+            pages[data["page"]] = (data["config"], bytes(e["input"]["bytes"]))
+            continue
+        assert firmware_encode(data) == bytes(e["input"]["bytes"]), e["description"]
+    merged = {}
+    for config, _ in pages.values():
+        merged.update(config)
+    assert payload.encode_config(merged) == [pages[p][1] for p in sorted(pages)]
+
+
+def test_golden_downlinks_agree_in_python_and_javascript():
+    encodes = [e for e in EXAMPLES if e["type"] == "downlink-encode"]
+    decodes = [e for e in EXAMPLES if e["type"] == "downlink-decode"]
+    calls = [{"fn": "encodeDownlink", "input": e["input"]} for e in encodes]
+    calls += [{"fn": "decodeDownlink", "input": e["input"]} for e in decodes]
+    results = js(calls)
+    for e, got in zip(encodes + decodes, results, strict=True):
+        assert got == e["output"], e["description"]
+        if e["type"] == "downlink-decode":
+            assert codec.decode_downlink(e["input"]["fPort"], bytes(e["input"]["bytes"])) == e["output"]["data"]
+        elif "errors" in e["output"]:
+            with pytest.raises(codec.DecodeError):
+                codec.encode_downlink(e["input"]["data"])
+        else:
+            fport, data = codec.encode_downlink(e["input"]["data"])
+            assert {"fPort": fport, "bytes": list(data)} == e["output"]
+
+
+def test_every_uplink_fits_51_bytes_and_the_status_frame_12():
+    assert len(payload.encode_status(report_from(EXAMPLES[0]["output"]["data"]))) == 12
+    for frame in payload.encode_config(Config().v):
+        assert len(frame) <= 51
+
+
+def test_the_javascript_codec_is_small_es5_without_require():
+    source = JS.read_text()
+    assert len(source.encode()) < 40 * 1024
+    assert "require(" not in source
+    js([])  # acorn parses it with ecmaVersion 5, or the call fails
+
+
+status_values = st.tuples(
+    st.integers(0, 100_000), st.none() | st.integers(0, 1000), st.integers(0, 20_000), st.integers(0, 600_000),
+    st.integers(0, 600_000), st.integers(0, 200), st.integers(0, 200_000), st.integers(0, 40),
+    st.integers(0, 200_000), st.integers(0, 7), st.integers(0, 127), st.none() | st.integers(-200, 200))
+
+
+@given(status_values)
+def test_status_round_trips_to_the_frames_grid(v):
+    seq, soc, mv, solar, used, sits, occ, charges, port, states, faults, temp = v
+    frame = bytes(payload.encode_status(Report((seq, 0, soc, mv, solar, used, sits, occ, charges, port, states,
+                                                faults, temp, None, 0))))
+    d, _ = codec.decode(1, frame)
+    assert d["seq"] == seq % 256
+    assert d["soc_pct"] == (None if soc is None else min(100, (soc + 5) // 10))
+    if mv == 0:
+        assert d["battery_v"] is None
+    else:
+        assert d["battery_v"] == (1000 + 2 * max(0, min(254, (mv - 10000 + 10) // 20))) / 100
+    assert d["solar_wh"] == min(4095, (solar + 50) // 100) / 10
+    assert d["sittings"] == min(63, sits) and d["charge_sessions"] == min(15, charges)
+    assert d["occupied_min"] == min(2047, (occ + 30) // 60)
+    assert d["ports_on"] == [n + 1 for n in range(3) if states & (1 << n)]
+    assert len(d["faults"]) == bin(faults).count("1")
+    assert d["battery_c"] == (None if temp is None else max(-127, min(127, temp)))
+    assert firmware_encode(d) == frame
+
+
+@given(st.fixed_dictionaries({k: st.integers(v[2], v[3]) for k, v in
+                              ((s[0], s) for s in __import__("bench.config", fromlist=["_INTS"])._INTS)}),
+       st.sampled_from(["debug", "info", "warn", "error"]), st.sampled_from(["pir", "radar", "both"]))
+def test_configuration_read_back_round_trips(ints, level, occupancy):
+    values = dict(ints, log_level=level, occupancy=occupancy)
+    frames = payload.encode_config(values)
+    got = {}
+    for n, frame in enumerate(frames):
+        assert len(frame) <= 51
+        d, _ = codec.decode(3, frame)
+        assert (d["page"], d["pages"]) == (n, len(frames))
+        got.update(d["config"])
+    assert got == {k: values[k] for k in payload.CONFIG_IDS}
+
+
+@given(st.sampled_from(payload.RESET_CAUSES), st.integers(0, 70_000), st.integers(1, 8),
+       st.sampled_from(payload.PORT_FAULTS), st.integers(0, 70_000), st.sampled_from(payload.SENSOR_ROLES),
+       st.sampled_from(payload.SENSOR_KINDS), st.booleans())
+def test_events_round_trip(cause, n, port, kind, ma, role, sensor_kind, entered):
+    assert codec.decode(2, payload.encode_boot(cause, n))[0]["boots"] == min(n, 65535)
+    d = codec.decode(2, payload.encode_port_fault(port, kind, ma, n))[0]
+    assert (d["port"], d["fault"], d["current_ma"]) == (port, kind, min(ma, 65535))
+    d = codec.decode(2, payload.encode_sensor_fault(role, sensor_kind, n))[0]
+    assert (d["sensor"], d["fault"]) == (role, sensor_kind)
+    assert codec.decode(2, payload.encode_safe_mode(n % 300, entered))[0]["entered"] == entered
+
+
+@settings(max_examples=300)
+@given(st.integers(0, 255), st.binary(max_size=60))
+def test_random_bytes_are_an_error_or_a_frame_in_python(fport, data):
+    try:
+        decoded, _ = codec.decode(fport, data)
+    except codec.DecodeError as e:
+        assert str(e)
+    else:
+        assert decoded["frame"] in ("status", "boot", "port_fault", "sensor_fault", "safe_mode", "config")
+
+
+def test_random_bytes_are_an_error_or_the_same_frame_in_javascript():
+    import random
+
+    rng = random.Random(5)
+    inputs = [{"fPort": rng.choice([1, 2, 3, 4, 0, 200]), "bytes": [rng.randrange(256) for _ in range(rng.randrange(60))]}
+              for _ in range(2000)]
+    inputs += [{"fPort": 2, "bytes": [k, *[rng.randrange(256) for _ in range(n)]]} for k in range(1, 5) for n in range(8)]
+    for call, got in zip(inputs, js([{"fn": "decodeUplink", "input": i} for i in inputs]), strict=True):
+        expected = python_uplink(call["fPort"], call["bytes"])
+        if "errors" in expected:
+            assert got["errors"] == expected["errors"]
+        else:
+            assert got["data"] == expected["data"]
+
+
+def test_benchctl_decode_prints_json_and_exits_2_with_the_reason(capsys):
+    example = EXAMPLES[0]
+    hexa = bytes(example["input"]["bytes"]).hex()
+    assert main(["decode", hexa]) == 0
+    assert json.loads(capsys.readouterr().out) == example["output"]["data"]
+    assert main(["decode", "0a0b", "--fport", "1"]) == 2
+    assert "a status frame (FPort 1) is 12 bytes, got 2" in capsys.readouterr().err
+    assert main(["decode", "zz"]) == 2
+    assert "hex" in capsys.readouterr().err
