@@ -1,0 +1,88 @@
+# LoRa time on air (Semtech AN1200.13) and the bench's airtime budget: The Things Network's
+# fair use (30 s of uplink airtime and 10 downlinks per 24 h) and the 1 % duty cycle of the
+# EU868 sub-band of the default channels (ETSI EN 300 220). Microseconds and milliseconds in
+# integers; times are uptime ms.
+from micropython import const
+
+_OVERHEAD = const(13)  # LoRaWAN MHDR + FHDR without FOpts + FPort + MIC (domain-facts.md)
+_DAY_MS = const(86400000)
+_BUCKET_MS = const(900000)  # the rolling day in 96 quarter hours
+_BUCKETS = const(97)  # a 24 h window touches at most 97 of them: counting all is conservative
+BUDGET_US = const(30000000)  # TTN fair use: 30 s of uplink airtime per device per 24 h
+DOWNLINKS_PER_DAY = const(10)
+
+
+def airtime_us(app_bytes, sf, bw_khz=125, cr=1):
+    """Time on air of an uplink with `app_bytes` of application payload, in us: preamble of
+    8 + 4.25 symbols, then 8 + ceil((8 PL - 4 SF + 28 + 16 CRC) / (4 (SF - 2 DE))) (CR + 4)
+    symbols; PL = app_bytes + 13; CRC on; explicit header; DE (low data rate optimisation)
+    at SF11 and SF12 on 125 kHz."""
+    return phy_airtime_us(app_bytes + _OVERHEAD, sf, bw_khz, cr)
+
+
+def phy_airtime_us(pl, sf, bw_khz=125, cr=1):
+    tsym_us = (1 << sf) * 1000 // bw_khz
+    de = 1 if sf >= 11 and bw_khz == 125 else 0
+    num = 8 * pl - 4 * sf + 28 + 16
+    den = 4 * (sf - 2 * de)
+    n = 8 + max((num + den - 1) // den * (cr + 4), 0)
+    return tsym_us * 49 // 4 + n * tsym_us
+
+
+class AirtimeBudget:
+    """Uplink airtime spent in the last 24 h (in quarter-hour buckets), downlinks in the last
+    24 h, and when the sub-band's 1 % duty cycle opens again."""
+
+    def __init__(self, budget_us=BUDGET_US):
+        self.budget_us = budget_us
+        self.buckets = [0] * _BUCKETS
+        self.bucket_start = 0  # uptime ms at which the newest bucket began
+        self.newest = 0  # index of the newest bucket
+        self.free_at = 0  # uptime ms the duty cycle allows the next uplink
+        self.downlink_times = []  # uptime ms of the downlinks of the last 24 h (at most 10)
+        self.total_us = 0
+
+    def _roll(self, now):
+        while now - self.bucket_start >= _BUCKET_MS:
+            self.bucket_start += _BUCKET_MS
+            self.newest = (self.newest + 1) % _BUCKETS
+            self.buckets[self.newest] = 0
+
+    def spent_us(self, now):
+        """Airtime of the last 24 h (at most one quarter hour more, never less)."""
+        self._roll(now)
+        return sum(self.buckets)
+
+    def allows(self, now, toa_us):
+        """True if an uplink of `toa_us` may start now."""
+        if now < self.free_at:
+            return False
+        return self.spent_us(now) + toa_us <= self.budget_us
+
+    def spend(self, now, toa_us):
+        self._roll(now)
+        self.buckets[self.newest] += toa_us
+        self.total_us += toa_us
+        # 1 % duty cycle: after ToA, the sub-band stays closed for 99 x ToA.
+        self.free_at = now + (toa_us * 100 + 999) // 1000
+
+    def downlink_allowed(self, now):
+        times = self.downlink_times
+        while times and now - times[0] >= _DAY_MS:
+            times.pop(0)
+        return len(times) < DOWNLINKS_PER_DAY
+
+    def downlink(self, now):
+        self.downlink_allowed(now)
+        self.downlink_times.append(now)
+
+
+def report_interval_s(configured_s, app_bytes, sf, share_pct=70, budget_us=BUDGET_US):
+    """The report interval at this spreading factor: the configured one, doubled until a
+    day of reports takes at most `share_pct` of the budget (the rest is for events, config
+    read-backs and catching up a backlog)."""
+    toa = airtime_us(app_bytes, sf)
+    interval = configured_s
+    while (86400 // interval) * toa * 100 > budget_us * share_pct and interval < 86400:
+        interval *= 2
+    return interval if interval < 86400 else 86400
