@@ -1,0 +1,44 @@
+"""Firmware modules not yet on the replay's path (payload, airtime) give the same answers
+under the real MicroPython unix port as under CPython."""
+
+import subprocess
+import sys
+
+from benchctl.replay import micropython_binary
+from conftest import ROOT
+
+SCRIPT = r"""
+from bench import payload, airtime
+from bench.config import Config
+from bench.report import Report
+rows = [(12, 0, 834, 13240, 10860, 4542, 2, 670, 1, 1676, 3, 8, 21, 19, 0),
+        (200, 0, None, 0, 999999, 0, 99, 999999, 99, 999999, 7, 127, -140, None, 4),
+        (1, 0, 0, 9000, 0, 0, 0, 0, 0, 0, 0, 0, None, None, 0)]
+for r in rows:
+    print(bytes(payload.encode_status(Report(r))).hex())
+print(payload.encode_boot("watchdog", 70000).hex(), payload.encode_port_fault(3, "current while off", 25, 600).hex())
+print(payload.encode_sensor_fault("port2", "stuck", 9).hex(), payload.encode_safe_mode(4, False).hex())
+for frame in payload.encode_config(Config().v):
+    print(frame.hex())
+for sf in range(7, 13):
+    print(sf, airtime.airtime_us(12, sf), airtime.airtime_us(51, sf), airtime.report_interval_s(900, 12, sf))
+b = airtime.AirtimeBudget()
+t = 0
+for i in range(400):
+    toa = airtime.airtime_us(12 + i % 40, 7 + i % 6)
+    if b.allows(t, toa):
+        b.spend(t, toa)
+    t += 37000
+print(b.total_us, b.spent_us(t), b.free_at)
+"""
+
+
+def test_payload_and_airtime_agree_under_micropython():
+    shim = ROOT / "host_tools" / "benchctl" / "shim"
+    prelude = f"import sys; sys.path[:0] = [{str(shim)!r}, {str(ROOT / 'firmware')!r}]\n"
+    cpython = subprocess.run([sys.executable, "-c", prelude + SCRIPT], capture_output=True, text=True,
+                             check=True).stdout
+    micropython = subprocess.run([micropython_binary(), "-c", SCRIPT], capture_output=True, text=True, check=True,
+                                 env={"MICROPYPATH": str(ROOT / "firmware")}).stdout
+    assert micropython == cpython
+    assert len(cpython.splitlines()) == 3 + 2 + 2 + 6 + 1
