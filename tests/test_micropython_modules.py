@@ -1,4 +1,4 @@
-"""Firmware modules not yet on the replay's path (payload, airtime) give the same answers
+"""Firmware modules not yet on the replay's path (payload, airtime, queue) give the same answers
 under the real MicroPython unix port as under CPython."""
 
 import subprocess
@@ -30,15 +30,26 @@ for i in range(400):
         b.spend(t, toa)
     t += 37000
 print(b.total_us, b.spent_us(t), b.free_at)
+from bench.queue import ReportQueue, crc16
+from bench.files import FileBlock
+import os
+path = QUEUE_FILE
+q = ReportQueue(FileBlock(path, 10 * 64), 8)
+for n in range(11):
+    q.put(1, bytes([n]) * (n + 1))
+q.peek(); q.ack()
+again = ReportQueue(FileBlock(path, 10 * 64), 8)
+print(crc16(b"123456789", 9), len(again), again.dropped, again.peek())
+os.remove(path)
 """
 
 
-def test_payload_and_airtime_agree_under_micropython():
+def test_payload_airtime_and_queue_agree_under_micropython(tmp_path):
     shim = ROOT / "host_tools" / "benchctl" / "shim"
     prelude = f"import sys; sys.path[:0] = [{str(shim)!r}, {str(ROOT / 'firmware')!r}]\n"
-    cpython = subprocess.run([sys.executable, "-c", prelude + SCRIPT], capture_output=True, text=True,
-                             check=True).stdout
-    micropython = subprocess.run([micropython_binary(), "-c", SCRIPT], capture_output=True, text=True, check=True,
-                                 env={"MICROPYPATH": str(ROOT / "firmware")}).stdout
+    cpython = subprocess.run([sys.executable, "-c", prelude + SCRIPT.replace("QUEUE_FILE", repr(str(tmp_path / "c.bin")))], capture_output=True,
+                             text=True, check=True).stdout
+    micropython = subprocess.run([micropython_binary(), "-c", SCRIPT.replace("QUEUE_FILE", repr(str(tmp_path / "m.bin")))], capture_output=True,
+                                 text=True, check=True, env={"MICROPYPATH": str(ROOT / "firmware")}).stdout
     assert micropython == cpython
-    assert len(cpython.splitlines()) == 3 + 2 + 2 + 6 + 1
+    assert len(cpython.splitlines()) == 3 + 2 + 2 + 6 + 1 + 1

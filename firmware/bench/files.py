@@ -23,3 +23,32 @@ class FileStore:
         with open(tmp, "wb") as f:
             f.write(data)
         os.rename(tmp, self._path(name))
+
+
+class FileBlock:
+    """A preallocated file written in place, for the report queue: created full of 0xFF at
+    its size once, then read and written at offsets (littlefs keeps each write whole per
+    block; the queue's CRCs catch the rest)."""
+
+    def __init__(self, path, size):
+        self.path = path
+        try:
+            have = os.stat(path)[6]
+        except OSError:
+            have = -1
+        if have != size:
+            with open(path, "wb") as f:
+                chunk = b"\xff" * 64
+                for _ in range(size // 64):
+                    f.write(chunk)
+                f.write(b"\xff" * (size % 64))
+        self._f = open(path, "r+b")
+
+    def readinto(self, offset, buf):
+        self._f.seek(offset)
+        self._f.readinto(buf)
+
+    def write(self, offset, data):
+        self._f.seek(offset)
+        self._f.write(data)
+        self._f.flush()

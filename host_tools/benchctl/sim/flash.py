@@ -28,3 +28,30 @@ class FakeFlash:
             self.files[name] = old
         self._last = None
         return name
+
+
+class FakeBlock:
+    """A region of flash written in place (the report queue's preallocated file). `tear(k)`
+    cuts the latest write after its first k bytes: the rest keeps what was there before."""
+
+    def __init__(self, size):
+        self.data = bytearray(b"\xff" * size)
+        self.writes = 0
+        self._last = None  # (offset, what those bytes held before the latest write)
+
+    def readinto(self, offset, buf):
+        buf[0:len(buf)] = self.data[offset:offset + len(buf)]
+
+    def write(self, offset, data):
+        self._last = (offset, bytes(self.data[offset:offset + len(data)]))
+        self.data[offset:offset + len(data)] = data
+        self.writes += 1
+
+    def tear(self, keep):
+        """A power cut during the latest write: only its first `keep` bytes reached flash."""
+        if self._last is None:
+            return
+        offset, old = self._last
+        keep = min(keep, len(old))
+        self.data[offset + keep:offset + len(old)] = old[keep:]
+        self._last = None
