@@ -1,5 +1,5 @@
-"""Firmware modules not yet on the replay's path (payload, airtime, queue) give the same answers
-under the real MicroPython unix port as under CPython."""
+"""Firmware modules not yet on the replay's path (payload, airtime, queue, the RAK3172
+driver against its fake modem) give the same answers under MicroPython as under CPython."""
 
 import subprocess
 import sys
@@ -41,15 +41,30 @@ q.peek(); q.ack()
 again = ReportQueue(FileBlock(path, 10 * 64), 8)
 print(crc16(b"123456789", 9), len(again), again.dropped, again.peek())
 os.remove(path)
+from benchctl.sim.modem import FakeRak3172
+from benchctl.sim.rng import Rng
+from drivers.rak3172 import Rak3172
+modem = FakeRak3172(Rng(3))
+rak = Rak3172(modem)
+now = 0
+def run():
+    global now
+    for _ in range(1000):
+        now += 100
+        modem.now_ms = now
+        if rak.poll(now):
+            return rak.result
+modem.downlinks.append((11, "0202"))
+print(rak.join(now), run(), rak.send(now, 1, b"\x0c\xa7"), run(), rak.downlinks, modem.uplinks)
 """
 
 
 def test_payload_airtime_and_queue_agree_under_micropython(tmp_path):
     shim = ROOT / "host_tools" / "benchctl" / "shim"
-    prelude = f"import sys; sys.path[:0] = [{str(shim)!r}, {str(ROOT / 'firmware')!r}]\n"
+    prelude = f"import sys; sys.path[:0] = [{str(shim)!r}, {str(ROOT / 'firmware')!r}, {str(ROOT / 'host_tools')!r}]\n"
     cpython = subprocess.run([sys.executable, "-c", prelude + SCRIPT.replace("QUEUE_FILE", repr(str(tmp_path / "c.bin")))], capture_output=True,
                              text=True, check=True).stdout
     micropython = subprocess.run([micropython_binary(), "-c", SCRIPT.replace("QUEUE_FILE", repr(str(tmp_path / "m.bin")))], capture_output=True,
-                                 text=True, check=True, env={"MICROPYPATH": str(ROOT / "firmware")}).stdout
+                                 text=True, check=True, env={"MICROPYPATH": f"{ROOT / 'firmware'}:{ROOT / 'host_tools'}"}).stdout
     assert micropython == cpython
-    assert len(cpython.splitlines()) == 3 + 2 + 2 + 6 + 1 + 1
+    assert len(cpython.splitlines()) == 3 + 2 + 2 + 6 + 1 + 1 + 1

@@ -1,0 +1,177 @@
+# RAKwireless RAK3172 LoRaWAN modem with the RUI3 AT command set, on a UART at 115200 baud.
+# Never blocks: `poll(now)` reads what the UART holds, one command is in flight at a time,
+# and every command has a deadline, so no modem answer can hold the loop past its watchdog.
+from micropython import const
+
+_LINE_MAX = const(160)  # +EVT:RX_1:-100:-10:UNICAST:223: + 51 bytes in hex fits
+_SEND_TIMEOUT_MS = const(8000)  # OK, then +EVT:TX_DONE after the airtime and RX1/RX2
+_CMD_TIMEOUT_MS = const(2000)
+_JOIN_TIMEOUT_MS = const(60000)
+_DOWNLINKS = const(4)
+
+# RUI3 status lines (AT command manual, "status codes").
+STATUSES = ("OK", "AT_ERROR", "AT_PARAM_ERROR", "AT_BUSY_ERROR", "AT_TEST_PARAM_OVERFLOW",
+            "AT_NO_CLASSB_ENABLE", "AT_NO_NETWORK_JOINED", "AT_RX_ERROR")
+
+
+class Rak3172:
+    """States: "idle" (ready for a command), "command" (waiting for its status line),
+    "joining" (OK came, waiting for +EVT:JOINED), "sending" (OK came, waiting for +EVT:TX_DONE).
+    `result` is the outcome of the last command: "ok", a status in lower case, "timeout"."""
+
+    def __init__(self, uart):
+        self.uart = uart
+        self._buf = bytearray(64)
+        self._line = bytearray()
+        self.state = "idle"
+        self.deadline = 0
+        self.pending = None  # the command in flight, for the log
+        self.result = None
+        self.joined = False
+        self.tx_done = 0  # frames the modem reports as sent
+        self.downlinks = []  # (fport, bytes), oldest first, at most _DOWNLINKS
+        self.downlinks_dropped = 0
+        self.garbage = 0  # lines that are none of the manual's answers
+        self.timeouts = 0
+        self.value = None  # the value line of the last `AT+XXX=?`
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def _command(self, now, text, timeout_ms):
+        if self.state != "idle":
+            return False
+        self.uart.write(text.encode() + b"\r\n")
+        self.pending = text
+        self.state = "command"
+        self.deadline = now + timeout_ms
+        self.value = None
+        return True
+
+    def setup(self, now):
+        """OTAA, unconfirmed uplinks (fair use: no acknowledgements), class A."""
+        return self._command(now, "AT+NJM=1", _CMD_TIMEOUT_MS)
+
+    def query(self, now, name):
+        return self._command(now, "AT+%s=?" % name, _CMD_TIMEOUT_MS)
+
+    def join(self, now):
+        """One join attempt (AT+JOIN=1:0:10:1): the bench spaces attempts out itself."""
+        return self._command(now, "AT+JOIN=1:0:10:1", _JOIN_TIMEOUT_MS)
+
+    def send(self, now, fport, payload):
+        """An unconfirmed uplink; False if a command is still in flight."""
+        hexa = "".join("%02X" % b for b in payload)
+        return self._command(now, "AT+SEND=%d:%s" % (fport, hexa), _SEND_TIMEOUT_MS)
+
+    # -- answers -------------------------------------------------------------------------------
+
+    def poll(self, now):
+        """Read what the modem said; returns True when the command in flight has finished."""
+        finished = False
+        while True:
+            n = self.uart.readinto(self._buf)
+            if not n:
+                break
+            for i in range(n):
+                ch = self._buf[i]
+                if ch == 10 or ch == 13:
+                    if self._line:
+                        finished = self._answer(bytes(self._line)) or finished
+                        self._line = bytearray()
+                elif len(self._line) < _LINE_MAX:
+                    self._line.append(ch)
+                else:
+                    self.garbage += 1  # an endless line: drop it
+                    self._line = bytearray()
+        if self.state != "idle" and now - self.deadline >= 0:
+            self.timeouts += 1
+            if self.state == "joining":
+                self.joined = False
+            self._finish("timeout")
+            finished = True
+        return finished
+
+    def _finish(self, result):
+        self.result = result
+        self.state = "idle"
+        self.pending = None
+
+    def _answer(self, raw):
+        try:
+            line = raw.decode()
+        except UnicodeError:
+            self.garbage += 1
+            return False
+        if line in STATUSES:
+            return self._status(line)
+        if line.startswith("+EVT:"):
+            return self._event(line[5:])
+        if line.startswith("AT+") and "=" in line and self.state == "command":
+            self.value = line.split("=", 1)[1]  # the value line of a query
+            return False
+        self.garbage += 1
+        return False
+
+    def _status(self, status):
+        if self.state != "command":
+            self.garbage += 1  # a status nobody asked for
+            return False
+        if status != "OK":
+            if status == "AT_NO_NETWORK_JOINED":
+                self.joined = False
+            self._finish(status.lower())
+            return True
+        pending = self.pending or ""
+        if pending.startswith("AT+JOIN"):
+            self.state = "joining"
+            return False
+        if pending.startswith("AT+SEND"):
+            self.state = "sending"
+            return False
+        self._finish("ok")
+        return True
+
+    def _event(self, event):
+        if event == "JOINED":
+            self.joined = True
+            if self.state == "joining":
+                self._finish("ok")
+                return True
+            return False
+        if event.startswith("JOIN_FAILED"):
+            self.joined = False
+            if self.state == "joining":
+                self._finish("join_failed")
+                return True
+            return False
+        if event == "TX_DONE" or event.startswith("SEND_CONFIRMED_OK"):
+            self.tx_done += 1
+            if self.state == "sending":
+                self._finish("ok")
+                return True
+            return False
+        if event.startswith("RX_"):
+            return self._downlink(event)
+        self.garbage += 1
+        return False
+
+    def _downlink(self, event):
+        # +EVT:RX_1:<rssi>:<snr>:UNICAST:<fport>:<hex>
+        parts = event.split(":")
+        if len(parts) < 6 or parts[3] != "UNICAST":
+            self.garbage += 1
+            return False
+        try:
+            fport = int(parts[4])
+            hexa = parts[5]
+            if len(hexa) % 2 or not 1 <= fport <= 223:
+                raise ValueError
+            data = bytes(int(hexa[i:i + 2], 16) for i in range(0, len(hexa), 2))
+        except ValueError:
+            self.garbage += 1
+            return False
+        if len(self.downlinks) >= _DOWNLINKS:
+            self.downlinks.pop(0)
+            self.downlinks_dropped += 1
+        self.downlinks.append((fport, data))
+        return False

@@ -1,0 +1,135 @@
+# A fake RAK3172 answering RUI3 AT commands as its manual says, on a fake UART: OK or a status
+# code at once, then +EVT:JOINED / +EVT:JOIN_FAILED_RX_TIMEOUT, +EVT:TX_DONE after the time on
+# air and the receive windows, and a queued downlink as +EVT:RX_1. The world sets `link_up`
+# and `sf`; every frame the modem puts on the air is kept in `uplinks`.
+from bench.airtime import airtime_us
+from benchctl.sim.i2c import Fault
+
+_JOIN_MS = 6000  # join request, then JoinAccept in RX1 (5 s) or RX2 (6 s)
+_RX_WINDOWS_MS = 2000  # RX1 at 1 s, RX2 at 2 s after the uplink
+
+
+class FakeRak3172:
+    def __init__(self, rng):
+        self.rng = rng
+        self.now_ms = 0
+        self.link_up = True
+        self.sf = 7
+        self.fault = Fault.NONE
+        self.joined = False
+        self.busy_until = 0
+        self.uplinks = []  # (t ms, fport, payload bytes, airtime us, delivered)
+        self.downlinks = []  # (fport, hex) waiting at the network for the next uplink
+        self.commands = []  # every command line received, for the tests
+        self._in = bytearray()
+        self._out = []  # (due ms, bytes) the modem will send
+        self._stuck = b""
+
+    def power_on(self):
+        """The modem is powered with the MCU: its RAM (and the join) is lost on a reset."""
+        self.joined = False
+        self.busy_until = 0
+        self._in = bytearray()
+        self._out = []
+
+    # -- UART, as the firmware sees it ---------------------------------------------------------
+
+    def write(self, data):
+        for ch in data:
+            if ch == 10 or ch == 13:
+                if self._in:
+                    try:
+                        line = bytes(self._in).decode()
+                    except UnicodeError:
+                        line = "?"  # not a command: the modem answers AT_ERROR
+                    self._command(line)
+                    self._in = bytearray()
+            else:
+                self._in.append(ch)
+        return len(data)
+
+    def readinto(self, buf):
+        if self.fault == Fault.NACK:
+            return None
+        ready = b""
+        while self._out and self._out[0][0] <= self.now_ms:
+            ready += self._out.pop(0)[1]
+        if self.fault == Fault.GARBAGE and ready:
+            junk = bytearray(len(ready))
+            self.rng.fill(junk)
+            ready = bytes(junk)
+        if not ready:
+            return None
+        n = min(len(buf), len(ready))
+        buf[0:n] = ready[:n]
+        if n < len(ready):
+            self._out.insert(0, (self.now_ms, ready[n:]))
+        return n
+
+    # -- the modem -----------------------------------------------------------------------------
+
+    def _say(self, text, delay_ms=0):
+        due = self.now_ms + delay_ms
+        i = len(self._out)
+        while i > 0 and self._out[i - 1][0] > due:
+            i -= 1
+        self._out.insert(i, (due, text.encode() + b"\r\n"))
+
+    def _command(self, line):
+        self.commands.append(line)
+        if self.fault == Fault.NACK:
+            return
+        if line == "AT":
+            self._say("OK")
+        elif line.startswith("AT+NJM="):
+            if line == "AT+NJM=?":
+                self._say("AT+NJM=1")
+            self._say("OK")
+        elif line == "AT+NJS=?":
+            self._say("AT+NJS=%d" % (1 if self.joined else 0))
+            self._say("OK")
+        elif line.startswith("AT+JOIN="):
+            self._join()
+        elif line.startswith("AT+SEND="):
+            self._send(line[8:])
+        else:
+            self._say("AT_ERROR")
+
+    def _join(self):
+        if self.now_ms < self.busy_until:
+            self._say("AT_BUSY_ERROR")
+            return
+        self._say("OK")
+        self.busy_until = self.now_ms + _JOIN_MS
+        if self.link_up:
+            self.joined = True
+            self._say("+EVT:JOINED", _JOIN_MS)
+        else:
+            self._say("+EVT:JOIN_FAILED_RX_TIMEOUT", _JOIN_MS)
+
+    def _send(self, args):
+        port, _, hexa = args.partition(":")
+        try:
+            fport = int(port)
+            payload = bytes.fromhex(hexa)
+        except ValueError:
+            self._say("AT_PARAM_ERROR")
+            return
+        if not 1 <= fport <= 223 or len(payload) > 242:
+            self._say("AT_PARAM_ERROR")
+            return
+        if not self.joined:
+            self._say("AT_NO_NETWORK_JOINED")
+            return
+        if self.now_ms < self.busy_until:
+            self._say("AT_BUSY_ERROR")
+            return
+        toa_us = airtime_us(len(payload), self.sf)
+        self.uplinks.append((self.now_ms, fport, payload, toa_us, self.link_up))
+        done = toa_us // 1000 + _RX_WINDOWS_MS
+        self.busy_until = self.now_ms + done
+        self._say("OK")
+        if self.link_up and self.downlinks:
+            fport_dn, hex_dn = self.downlinks.pop(0)
+            self._say("+EVT:RX_1:-87:6:UNICAST:%d:%s" % (fport_dn, hex_dn.upper()), toa_us // 1000 + 1000)
+        self._say("+EVT:TX_DONE", done)
