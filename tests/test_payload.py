@@ -217,3 +217,10 @@ def test_benchctl_decode_prints_json_and_exits_2_with_the_reason(capsys):
     assert "a status frame (FPort 1) is 12 bytes, got 2" in capsys.readouterr().err
     assert main(["decode", "zz"]) == 2
     assert "hex" in capsys.readouterr().err
+
+
+def test_the_three_implementations_share_their_code_tables():
+    names = ("CONFIG_IDS", "SENSOR_ROLES", "SENSOR_KINDS", "RESET_CAUSES", "PORT_FAULTS")
+    from_js = js([{"fn": name} for name in names])
+    for name, js_table in zip(names, from_js, strict=True):
+        assert getattr(payload, name) == getattr(codec, name) == tuple(js_table), name

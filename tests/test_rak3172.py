@@ -129,3 +129,29 @@ def test_any_sequence_of_manual_answers_leaves_a_consistent_driver(lines):
     assert rak.state == "idle"
     assert len(rak.downlinks) <= 4
     assert all(1 <= port <= 223 for port, _ in rak.downlinks)
+
+
+def test_a_link_check_rides_on_the_next_uplink_and_says_whether_the_network_heard_it():
+    modem, rak, clock = rig()
+    rak.join(clock.now)
+    clock.run(rak)
+    rak.link_check(clock.now)
+    assert clock.run(rak) == "ok"
+    rak.send(clock.now, 1, b"\x01")
+    clock.run(rak)
+    clock.run(rak, until_idle=False, limit_ms=500)
+    assert rak.link_ok is True and rak.gateways == 1 and modem.network_downlinks == 1
+    modem.link_up = False
+    rak.link_check(clock.now)
+    clock.run(rak)
+    rak.send(clock.now, 1, b"\x02")
+    clock.run(rak)
+    clock.run(rak, until_idle=False, limit_ms=500)
+    assert rak.link_ok is False and rak.link_checks == 2
+    assert modem.uplinks[-1][4] is False  # the frame went into the air with nobody listening
+
+
+def test_older_rui3_link_check_answers_with_commas_are_read_too():
+    rak = Rak3172(Lines(b"+EVT:LINKCHECK:0,21,2,-60,11\r\n"))
+    rak.poll(0)
+    assert rak.link_ok is True and rak.gateways == 2

@@ -34,6 +34,9 @@ class Rak3172:
         self.garbage = 0  # lines that are none of the manual's answers
         self.timeouts = 0
         self.value = None  # the value line of the last `AT+XXX=?`
+        self.link_checks = 0  # LinkCheck answers received
+        self.link_ok = None  # the last one: True heard by the network, False not, None none yet
+        self.gateways = 0  # gateways that heard the last checked uplink
 
     # -- commands ------------------------------------------------------------------------------
 
@@ -57,6 +60,11 @@ class Rak3172:
     def join(self, now):
         """One join attempt (AT+JOIN=1:0:10:1): the bench spaces attempts out itself."""
         return self._command(now, "AT+JOIN=1:0:10:1", _JOIN_TIMEOUT_MS)
+
+    def link_check(self, now):
+        """Ask for a LinkCheckReq on the next uplink (AT+LINKCHECK=1): its answer, a downlink
+        within the fair-use ten a day, tells whether the network heard that uplink."""
+        return self._command(now, "AT+LINKCHECK=1", _CMD_TIMEOUT_MS)
 
     def send(self, now, fport, payload):
         """An unconfirmed uplink; False if a command is still in flight."""
@@ -152,7 +160,25 @@ class Rak3172:
             return False
         if event.startswith("RX_"):
             return self._downlink(event)
+        if event.startswith("LINKCHECK:"):
+            return self._link_check(event[10:])
         self.garbage += 1
+        return False
+
+    def _link_check(self, fields):
+        # Y0 (0 = success), DemodMargin, NbGateways, RSSI, SNR; colons in current RUI3,
+        # commas in older releases.
+        parts = fields.replace(",", ":").split(":")
+        try:
+            if len(parts) != 5:
+                raise ValueError
+            result, gateways = int(parts[0]), int(parts[2])
+        except ValueError:
+            self.garbage += 1
+            return False
+        self.link_checks += 1
+        self.link_ok = result == 0 and gateways > 0
+        self.gateways = gateways if result == 0 else 0
         return False
 
     def _downlink(self, event):

@@ -23,7 +23,8 @@ class FakeRak3172:
         self.commands = []  # every command line received, for the tests
         self._in = bytearray()
         self._out = []  # (due ms, bytes) the modem will send
-        self._stuck = b""
+        self.check_next = False  # AT+LINKCHECK=1: a LinkCheckReq rides on the next uplink
+        self.network_downlinks = 0  # downlinks the network sent, LinkCheckAns included
 
     def power_on(self):
         """The modem is powered with the MCU: its RAM (and the join) is lost on a reset."""
@@ -88,6 +89,9 @@ class FakeRak3172:
         elif line == "AT+NJS=?":
             self._say("AT+NJS=%d" % (1 if self.joined else 0))
             self._say("OK")
+        elif line == "AT+LINKCHECK=1":
+            self.check_next = True
+            self._say("OK")
         elif line.startswith("AT+JOIN="):
             self._join()
         elif line.startswith("AT+SEND="):
@@ -131,5 +135,13 @@ class FakeRak3172:
         self._say("OK")
         if self.link_up and self.downlinks:
             fport_dn, hex_dn = self.downlinks.pop(0)
+            self.network_downlinks += 1
             self._say("+EVT:RX_1:-87:6:UNICAST:%d:%s" % (fport_dn, hex_dn.upper()), toa_us // 1000 + 1000)
         self._say("+EVT:TX_DONE", done)
+        if self.check_next:
+            self.check_next = False
+            if self.link_up:
+                self.network_downlinks += 1
+                self._say("+EVT:LINKCHECK:0:21:1:-87:6", done)
+            else:
+                self._say("+EVT:LINKCHECK:1:0:0:0:0", done)
