@@ -78,7 +78,30 @@ def heap() -> None:
           f"free at the end {h['free'] / 1024:.0f} KB")
 
 
+def telemetry() -> None:
+    from benchctl.paths import firmware_on_path
+
+    firmware_on_path()
+    from bench.airtime import airtime_us, report_interval_s
+    from bench.payload import encode_status
+    from bench.report import Report
+
+    frame = encode_status(Report((1, 0, 834, 13240, 10860, 4542, 2, 670, 1, 1676, 3, 8, 21, 19, 0)))
+    print("telemetry: status report and daily airtime with the adaptive interval (TTN fair use 30 s / 24 h)")
+    print(f"  status report         {len(frame)} bytes (goal <= 12; Cayenne LPP about 23)")
+    print("  SF   time on air   interval   reports/day   airtime/day   share of 30 s")
+    for sf in range(7, 13):
+        toa = airtime_us(len(frame), sf)
+        interval = report_interval_s(900, len(frame), sf)
+        per_day = 86400 // interval
+        day_s = per_day * toa / 1e6
+        print(f"  {sf:<4} {toa / 1000:8.1f} ms   {interval // 60:5d} min   {per_day:8d}      {day_s:7.1f} s      "
+              f"{day_s / 30:5.0%}")
+
+
 def main() -> int:
+    telemetry()
+    print()
     speed()
     print()
     heap()
