@@ -1,5 +1,6 @@
 """Firmware modules not yet on the replay's path (payload, airtime, queue, the RAK3172
-driver against its fake modem) give the same answers under MicroPython as under CPython."""
+driver and the LoRaWAN link against the fake modem) give the same answers under MicroPython
+as under CPython."""
 
 import subprocess
 import sys
@@ -56,6 +57,24 @@ def run():
             return rak.result
 modem.downlinks.append((11, "0202"))
 print(rak.join(now), run(), rak.send(now, 1, b"\x0c\xa7"), run(), rak.downlinks, modem.uplinks)
+from bench.lorawan import LoRaLink
+from bench.log import Log
+from benchctl.sim.flash import FakeBlock
+out = []
+modem = FakeRak3172(Rng(9))
+queue = ReportQueue(FakeBlock(66 * 64), 64)
+link = LoRaLink(Rak3172(modem), queue, Log(out.append))
+for n in range(5):
+    queue.put(1, bytes([n]) * 12)
+now = 0
+for step in range(200):
+    now += 10000
+    modem.now_ms = now
+    modem.link_up = not (60 <= step < 120)
+    if step % 20 == 0:
+        queue.put(1, bytes([step]) * 12)
+    link.tick(now, 7 + step % 3)
+print(link.state, link.sent, link.resent, len(queue), queue.tail, queue.head, len(modem.uplinks), out)
 """
 
 
@@ -67,4 +86,4 @@ def test_payload_airtime_and_queue_agree_under_micropython(tmp_path):
     micropython = subprocess.run([micropython_binary(), "-c", SCRIPT.replace("QUEUE_FILE", repr(str(tmp_path / "m.bin")))], capture_output=True,
                                  text=True, check=True, env={"MICROPYPATH": f"{ROOT / 'firmware'}:{ROOT / 'host_tools'}"}).stdout
     assert micropython == cpython
-    assert len(cpython.splitlines()) == 3 + 2 + 2 + 6 + 1 + 1 + 1
+    assert len(cpython.splitlines()) == 3 + 2 + 2 + 6 + 1 + 1 + 1 + 1

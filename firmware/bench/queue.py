@@ -126,6 +126,24 @@ class ReportQueue:
             self.tail += 1
         return None
 
+    def record(self, seq):
+        """(fport, payload) of record `seq` if it is still queued and readable, else None."""
+        if not self.tail <= seq < self.head:
+            return None
+        buf = self._read_slot(2 + seq % self.capacity)
+        if self._valid(buf, _MAGIC) and self._seq(buf) == seq:
+            return buf[5], bytes(buf[_HEAD:_HEAD + buf[6]])
+        return None
+
+    def ack_to(self, seq):
+        """Every record before `seq` was delivered: one mark for all of them."""
+        if seq > self.head:
+            seq = self.head
+        if seq > self.tail:
+            self.tail = seq
+            self._write_slot(self._ack_slot, _ACK_MAGIC, self.tail, 0, b"")
+            self._ack_slot = 1 - self._ack_slot
+
     def ack(self):
         """The oldest record was delivered: mark it, in the older of the two mark slots."""
         if self.tail < self.head:

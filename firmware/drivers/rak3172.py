@@ -64,6 +64,9 @@ class Rak3172:
     def link_check(self, now):
         """Ask for a LinkCheckReq on the next uplink (AT+LINKCHECK=1): its answer, a downlink
         within the fair-use ten a day, tells whether the network heard that uplink."""
+        if self.state != "idle":
+            return False
+        self.link_ok = None  # until this check's answer
         return self._command(now, "AT+LINKCHECK=1", _CMD_TIMEOUT_MS)
 
     def send(self, now, fport, payload):
