@@ -15,7 +15,7 @@ BOARD_PORTS := esp32-rak3172:esp32 rp2040-rak3172:rp2
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): host_tools/requirements.txt host_tools/requirements-stubs.txt host_tools/pyproject.toml host_tools/codec/acorn-version
+$(STAMP): .ci/setup-venv host_tools/requirements.txt host_tools/requirements-stubs.txt host_tools/pyproject.toml host_tools/codec/acorn-version
 	@bash .ci/setup-venv "$(PYTHON)" "$(VENV)"
 	@touch $@
 

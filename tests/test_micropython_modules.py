@@ -1,5 +1,5 @@
 """Firmware modules not yet on the replay's path (payload, airtime, queue, the RAK3172
-driver and the LoRaWAN link against the fake modem) give the same answers under MicroPython
+driver and the LoRaWAN link against the fake modem, the MQTT client) give the same answers under MicroPython
 as under CPython."""
 
 import subprocess
@@ -75,6 +75,26 @@ for step in range(200):
         queue.put(1, bytes([step]) * 12)
     link.tick(now, 7 + step % 3)
 print(link.state, link.sent, link.resent, len(queue), queue.tail, queue.head, len(modem.uplinks), out)
+from drivers.mqtt import MqttClient
+class Wire:
+    def __init__(self, data):
+        self.data = bytearray(data)
+        self.sent = bytearray()
+    def recv(self, n):
+        if not self.data:
+            raise OSError(11)
+        chunk = bytes(self.data[:n])
+        self.data = self.data[n:]
+        return chunk
+    def send(self, data):
+        self.sent.extend(data)
+        return len(data)
+wire = Wire(bytes([0x20, 2, 0, 0, 0x40, 2, 0, 1, 0x32, 12, 0, 3]) + b"a/b" + bytes([0, 7]) + b"hello")
+mq = MqttClient(wire)
+mq.connect("SM-1", 60, "benches/SM-1/online", b"offline")
+mq.publish("benches/SM-1/status", b"{}")
+mq.poll()
+print(mq.connected, mq.acked, mq.unacked, mq.inbox, bytes(wire.sent).hex())
 """
 
 
@@ -86,4 +106,4 @@ def test_payload_airtime_and_queue_agree_under_micropython(tmp_path):
     micropython = subprocess.run([micropython_binary(), "-c", SCRIPT.replace("QUEUE_FILE", repr(str(tmp_path / "m.bin")))], capture_output=True,
                                  text=True, check=True, env={"MICROPYPATH": f"{ROOT / 'firmware'}:{ROOT / 'host_tools'}"}).stdout
     assert micropython == cpython
-    assert len(cpython.splitlines()) == 3 + 2 + 2 + 6 + 1 + 1 + 1 + 1
+    assert len(cpython.splitlines()) == 3 + 2 + 2 + 6 + 1 + 1 + 1 + 1 + 1

@@ -1,0 +1,133 @@
+"""The firmware's MQTT client against a real Mosquitto broker on loopback: connect, QoS 1
+publish acknowledged, retained online status, the last will on a dropped connection,
+commands received; and random bytes from a broker never crash the parser."""
+
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from drivers.mqtt import MqttClient, MqttError
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory):
+    exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    assert shutil.os.path.exists(exe), "Mosquitto is needed (make setup installs Debian's mosquitto)"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    conf = tmp_path_factory.mktemp("mosquitto") / "mosquitto.conf"
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise
+            time.sleep(0.05)
+    yield port
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def client(port, name, **will):
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    sock.setblocking(False)
+    c = MqttClient(sock)
+    c.connect(name, keepalive_s=60, **will)
+    until(c, lambda: c.connected or c.refused is not None)
+    assert c.connected
+    return c
+
+
+def until(c, done, seconds=5):
+    deadline = time.monotonic() + seconds
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError("the broker did not answer in time")
+        c.poll()
+        time.sleep(0.01)
+
+
+def test_publish_at_qos_1_is_acknowledged_and_reaches_a_subscriber(broker):
+    server = client(broker, "municipality")
+    server.subscribe("benches/+/status")
+    bench = client(broker, "SM-T")
+    time.sleep(0.2)
+    server.poll()
+    pid = bench.publish("benches/SM-T/status", b'{"seq":12,"soc_pct":83}')
+    until(bench, lambda: pid not in bench.unacked)
+    assert bench.acked == 1
+    until(server, lambda: server.inbox)
+    assert server.inbox[0] == ("benches/SM-T/status", b'{"seq":12,"soc_pct":83}')
+
+
+def test_retained_online_status_and_the_last_will_when_the_bench_drops_off(broker):
+    bench = client(broker, "SM-W", will_topic="benches/SM-W/online", will_message=b"offline")
+    pid = bench.publish("benches/SM-W/online", b"online", retain=True)
+    until(bench, lambda: pid not in bench.unacked)
+    watcher = client(broker, "watcher")
+    watcher.subscribe("benches/SM-W/online")
+    until(watcher, lambda: watcher.inbox)
+    assert watcher.inbox[-1] == ("benches/SM-W/online", b"online")  # retained
+    bench.sock.close()  # the bench loses power: no DISCONNECT
+    until(watcher, lambda: watcher.inbox[-1][1] == b"offline")
+
+
+def test_a_command_published_to_the_bench_arrives_and_is_acknowledged(broker):
+    bench = client(broker, "SM-C")
+    bench.subscribe("benches/SM-C/cmd")
+    time.sleep(0.2)
+    bench.poll()
+    operator = client(broker, "operator")
+    pid = operator.publish("benches/SM-C/cmd", b'{"port": 2, "mode": "off"}')
+    until(operator, lambda: pid not in operator.unacked)
+    until(bench, lambda: bench.inbox)
+    assert bench.inbox[0] == ("benches/SM-C/cmd", b'{"port": 2, "mode": "off"}')
+
+
+class Wire:
+    def __init__(self, data):
+        self.data = bytearray(data)
+        self.sent = b""
+
+    def recv(self, n):
+        if not self.data:
+            raise OSError(11)  # EAGAIN
+        chunk = bytes(self.data[:n])
+        del self.data[:n]
+        return chunk
+
+    def send(self, data):
+        self.sent += bytes(data)
+        return len(data)
+
+
+@given(st.binary(max_size=300))
+def test_random_bytes_from_a_broker_never_crash_the_client(data):
+    c = MqttClient(Wire(data))
+    try:
+        c.poll()
+    except MqttError as e:
+        assert str(e)
+    assert len(c.inbox) <= 4
+
+
+def test_packets_split_across_reads_are_joined():
+    publish = bytes([0x32, 12, 0, 3]) + b"a/b" + bytes([0, 7]) + b"hello"
+    wire = Wire(b"")
+    c = MqttClient(wire)
+    for byte in publish:
+        wire.data.append(byte)
+        c.poll()
+    assert c.inbox == [("a/b", b"hello")]
+    assert wire.sent == bytes([0x40, 2, 0, 7])  # its PUBACK
