@@ -1,6 +1,6 @@
-"""Firmware modules not yet on the replay's path (payload, airtime, queue, the RAK3172
-driver and the LoRaWAN link against the fake modem, the MQTT client) give the same answers under MicroPython
-as under CPython."""
+"""Firmware modules not yet on the replay's path give the same answers under MicroPython as
+under CPython: payload, airtime, queue, the RAK3172 driver and the LoRaWAN link against the
+fake modem, and the MQTT client."""
 
 import subprocess
 import sys
