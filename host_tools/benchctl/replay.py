@@ -216,4 +216,5 @@ def replay(trace_path: str, out: str | None, board_name: str | None = None, conf
             (target / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
         return Result(summary, lines, target, heap_figures)
     finally:
+        trace.close()
         shutil.rmtree(work, ignore_errors=True)

@@ -204,6 +204,11 @@ class Trace:
             self._file.close()
             self._raw.close()
 
+    def close(self) -> None:
+        """Close the file when the records are read elsewhere (benchctl.tape)."""
+        self._file.close()
+        self._raw.close()
+
     def progress(self) -> float:
         """How much of the file has been read, 0..1 (of the compressed bytes for gzip)."""
         if self._raw.closed or not self.size:
