@@ -7,7 +7,13 @@ from bench.loop import run
 
 def main():
     hw = board.hardware()
-    bench = Bench(hw, hw.clock())
+    try:
+        bench = Bench(hw, hw.clock())
+    except Exception as e:  # a bench that cannot start says why on the console, then restarts
+        hw.write("bench cannot start: %s: %s; restarting in 5 s" % (type(e).__name__, e))
+        hw.sleep(5000)
+        board.reset()
+        return
     hw.bench = bench  # console lines read while asleep go to it
     run(bench, hw.clock, hw.sleep, hw.watchdog, hw.watchdog_slice_ms)
     board.reset()
