@@ -116,3 +116,22 @@ def test_outages_lose_only_what_no_link_check_saw_and_fair_use_holds(periods):
         window = [(s, a) for s, a in window if t - s < 86_400_000] + [(t, toa)]
         assert sum(a for _, a in window) <= 30_000_000
     assert rig.modem.network_downlinks <= 10 * (rig.now // 86_400_000 + 1)
+
+
+def test_periodic_frames_leave_after_a_random_delay_the_same_for_the_same_seed():
+    def delays(seed):
+        rig = Rig()
+        rig.link.jitter.state = seed
+        rig.run(300)
+        put_at = []
+        for _ in range(12):
+            rig.put()
+            put_at.append(rig.now)
+            rig.run(900, step_s=1)
+        return [t - p for (t, _, _, _, _), p in zip(rig.modem.uplinks, put_at, strict=True)]
+
+    a = delays(7)
+    assert a == delays(7)
+    assert len(set(a)) > 3  # spread, not all at the same second after the report
+    assert all(0 < d <= 32_000 for d in a)  # 0..30 s of jitter, plus a tick for a link check
+    assert a != delays(8)

@@ -5,6 +5,7 @@
 from micropython import const
 
 from bench.airtime import AirtimeBudget, airtime_us, phy_airtime_us
+from bench.jitter import Jitter
 
 _JOIN_FIRST_MS = const(15000)
 _JOIN_MAX_MS = const(3600000)
@@ -13,6 +14,7 @@ _CHECK_EVERY = const(12)  # frames between link checks: 8 a day at 15-minute rep
 _CHECK_MAX_MS = const(10800000)  # and at least every 3 h while there is something to send
 _CHECK_DOWN_MS = const(1800000)  # while the link is down, probe it every 30 min
 _HOUR_MS = const(3600000)
+_JITTER_MS = const(30000)  # a new frame waits a random 0..30 s before its first transmission
 
 
 def join_budget_us(since_boot_ms):
@@ -26,7 +28,7 @@ def join_budget_us(since_boot_ms):
 
 
 class LoRaLink:
-    def __init__(self, modem, queue, log, budget=None):
+    def __init__(self, modem, queue, log, budget=None, seed=1):
         self.modem = modem
         self.queue = queue
         self.log = log
@@ -48,6 +50,9 @@ class LoRaLink:
         self._in_flight = None  # seq of the frame the modem is sending
         self._check_deadline = 0
         self._next_new = queue.tail  # the lowest record never sent yet
+        self.jitter = Jitter(seed)
+        self._hold_until = 0  # a new frame's random delay
+        self._held = -1  # the record that delay belongs to
 
     def _window(self, now):
         return 0 if now < _HOUR_MS else (1 if now < 11 * _HOUR_MS else 2 + (now - 11 * _HOUR_MS) // 86400000)
@@ -126,6 +131,13 @@ class LoRaLink:
                 self.cursor += 1  # unreadable (counted by the queue): skip it
             return
         fport, payload = record
+        if self.cursor >= self._next_new:
+            # A frame never sent: spread it by a random delay, once.
+            if self._held != self.cursor:
+                self._held = self.cursor
+                self._hold_until = now + self.jitter.below(_JITTER_MS)
+            if now < self._hold_until:
+                return
         toa = airtime_us(len(payload), sf)
         if not self.budget.allows(now, toa):
             return
