@@ -32,14 +32,45 @@ class Rig:
             if puts_every_s and (self.now // 1000) % puts_every_s == 0:
                 self.put()
             self.link.tick(self.now, sf)
+            if self.server is not None:
+                self.server()
+
+    server = None
 
     def put(self, n=1):
+        """Status-like frames: the first byte is an 8-bit report number, then a unique id."""
         for _ in range(n):
-            self.queue.put(1, self.queue.head.to_bytes(2, "big") + bytes(10))
+            seq = self.queue.head
+            self.queue.put(1, bytes((seq & 0xFF,)) + seq.to_bytes(2, "big") + bytes(9))
 
     def heard(self):
-        """Sequence numbers the network heard at least once."""
-        return {int.from_bytes(p[:2], "big") for _, _, p, _, ok in self.modem.uplinks if ok}
+        """Ids of the frames the network heard at least once."""
+        return {int.from_bytes(p[1:3], "big") for _, _, p, _, ok in self.modem.uplinks if ok}
+
+
+class Server:
+    """The municipality's network server: when the status reports' numbers jump, it queues
+    one FPort 14 downlink asking for the first missing report."""
+
+    def __init__(self, rig):
+        self.rig, self.seen, self.expected, self.asked = rig, 0, 0, set()
+        rig.server = self
+
+    def __call__(self):
+        uplinks = self.rig.modem.uplinks
+        while self.seen < len(uplinks):
+            _, fport, payload, _, heard = uplinks[self.seen]
+            self.seen += 1
+            if not heard or fport != 1:
+                continue
+            n = payload[0]
+            if n == self.expected or (n - self.expected) % 256 > 128:
+                self.expected = max(self.expected, n + 1) % 256 if n == self.expected else self.expected
+                continue
+            if self.expected not in self.asked:
+                self.asked.add(self.expected)
+                self.rig.modem.downlinks.append((14, f"{self.expected:02x}"))
+            self.expected = (n + 1) % 256
 
 
 def test_joins_then_sends_the_queue_oldest_first():
@@ -47,7 +78,7 @@ def test_joins_then_sends_the_queue_oldest_first():
     rig.put(5)
     rig.run(600)
     assert rig.link.state == "joined"
-    order = [int.from_bytes(p[:2], "big") for _, _, p, _, _ in rig.modem.uplinks]
+    order = [int.from_bytes(p[1:3], "big") for _, _, p, _, _ in rig.modem.uplinks]
     assert order == [0, 1, 2, 3, 4]
     # The first frame carried a link check; the others wait in the queue for the next one
     # (every 12 frames, or 3 hours), so that a failed check can send them again.
@@ -135,3 +166,18 @@ def test_periodic_frames_leave_after_a_random_delay_the_same_for_the_same_seed()
     assert len(set(a)) > 3  # spread, not all at the same second after the report
     assert all(0 < d <= 32_000 for d in a)  # 0..30 s of jitter, plus a tick for a link check
     assert a != delays(8)
+
+
+@settings(max_examples=25)
+@given(st.lists(st.tuples(st.integers(600, 20 * 3600), st.booleans(), st.integers(7, 10)), min_size=1, max_size=6))
+def test_with_the_server_asking_for_gaps_no_report_is_lost(periods):
+    rig = Rig(capacity=700)
+    server = Server(rig)
+    for seconds, up, sf in periods:
+        rig.modem.link_up = up
+        rig.run(seconds - seconds % 900, sf=sf, puts_every_s=900)
+    rig.modem.link_up = True
+    rig.run(3 * 86400, sf=7, puts_every_s=900)
+    waiting = set(range(rig.queue.tail, rig.queue.head))
+    assert set(range(rig.queue.head)) <= rig.heard() | waiting
+    assert len(server.asked) <= len(periods) + 1

@@ -15,6 +15,7 @@ _CHECK_MAX_MS = const(10800000)  # and at least every 3 h while there is somethi
 _CHECK_DOWN_MS = const(1800000)  # while the link is down, probe it every 30 min
 _HOUR_MS = const(3600000)
 _JITTER_MS = const(30000)  # a new frame waits a random 0..30 s before its first transmission
+_FPORT_RESEND = const(14)  # downlink: send again from status report N (docs/payload-v1.md)
 
 
 def join_budget_us(since_boot_ms):
@@ -51,6 +52,8 @@ class LoRaLink:
         self._check_deadline = 0
         self._next_new = queue.tail  # the lowest record never sent yet
         self.jitter = Jitter(seed)
+        self.resend_requests = 0
+        self._resending = False  # sending records already delivered, at the server's request
         self._hold_until = 0  # a new frame's random delay
         self._held = -1  # the record that delay belongs to
 
@@ -60,6 +63,8 @@ class LoRaLink:
     def tick(self, now, sf):
         modem = self.modem
         done = modem.poll(now)
+        if modem.downlinks:
+            self._resend_requests()
         if modem.state != "idle":
             return
         if self.state == "setup":
@@ -83,6 +88,26 @@ class LoRaLink:
             self.state = "join"
             return
         self._send(now, sf)
+
+    def _resend_requests(self):
+        """The server saw a gap in the status reports' sequence numbers and asks for them
+        again (FPort 14, one byte: the first missing report). Other downlinks are the bench's."""
+        keep = []
+        for fport, data in self.modem.downlinks:
+            if fport != _FPORT_RESEND:
+                keep.append((fport, data))
+                continue
+            seq = self.queue.find_status(data[0]) if len(data) == 1 else None
+            if seq is None:
+                self.log.warn("lorawan", "asked to resend report %s, which is no longer kept"
+                              % (data[0] if data else "?"))
+                continue
+            self.resend_requests += 1
+            self.log.info("lorawan", "the server missed report %d: sending from it again" % data[0])
+            if seq < self.cursor:
+                self.cursor = seq
+                self._resending = seq < self.queue.tail
+        self.modem.downlinks[:] = keep
 
     # -- joining -------------------------------------------------------------------------------
 
@@ -119,7 +144,9 @@ class LoRaLink:
 
     def _send(self, now, sf):
         q = self.queue
-        if self.cursor < q.tail:
+        if self.cursor >= q.tail:
+            self._resending = False
+        elif not self._resending or self.cursor < q.oldest_kept():
             self.cursor = q.tail
         if self.checked < q.tail:
             self.checked = q.tail
@@ -173,7 +200,8 @@ class LoRaLink:
             self.resent += 1
         else:
             self._next_new = seq + 1
-        self.cursor = seq + 1
+        if self.cursor == seq:
+            self.cursor = seq + 1  # unless a resend request moved it back meanwhile
         self.since_check += 1
         if self.checking:
             self.checking = False

@@ -126,9 +126,25 @@ class ReportQueue:
             self.tail += 1
         return None
 
+    def oldest_kept(self):
+        """The oldest record still in its slot, delivered or not (the ring overwrites the rest)."""
+        return self.head - self.capacity if self.head > self.capacity else 0
+
+    def find_status(self, status_seq):
+        """The newest record holding status frame `status_seq` (its first byte), or None:
+        what a server's request to send reports again points at."""
+        seq = self.head - 1
+        while seq >= self.oldest_kept():
+            record = self.record(seq)
+            if record is not None and record[0] == 1 and record[1] and record[1][0] == status_seq:
+                return seq
+            seq -= 1
+        return None
+
     def record(self, seq):
-        """(fport, payload) of record `seq` if it is still queued and readable, else None."""
-        if not self.tail <= seq < self.head:
+        """(fport, payload) of record `seq` if its slot still holds it and it reads back,
+        else None (delivered records stay readable until the ring comes round)."""
+        if not self.oldest_kept() <= seq < self.head:
             return None
         buf = self._read_slot(2 + seq % self.capacity)
         if self._valid(buf, _MAGIC) and self._seq(buf) == seq:

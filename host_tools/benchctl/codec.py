@@ -189,7 +189,12 @@ def encode_downlink(data: dict[str, Any]) -> tuple[int, bytes]:
         return 12, b"\x00"
     if data.get("reboot") is True:
         return 13, b"\xb0\x07"
-    raise DecodeError("nothing to send: give config, port and mode, read_config or reboot")
+    if "resend_from" in data:
+        seq = data["resend_from"]
+        if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= 255:
+            raise DecodeError("resend_from must be a status sequence number 0..255")
+        return 14, bytes((seq,))
+    raise DecodeError("nothing to send: give config, port and mode, read_config, reboot or resend_from")
 
 
 def decode_downlink(fport: int, data: bytes) -> dict[str, Any]:
@@ -213,4 +218,9 @@ def decode_downlink(fport: int, data: bytes) -> dict[str, Any]:
         if data != b"\xb0\x07":
             raise DecodeError("a reboot downlink is b007")
         return {"reboot": True}
-    raise DecodeError(f"FPort {fport} carries no v1 downlink (10 config, 11 port, 12 read config, 13 reboot)")
+    if fport == 14:
+        if len(data) != 1:
+            raise DecodeError(f"a resend downlink is 1 byte, got {len(data)}")
+        return {"resend_from": data[0]}
+    raise DecodeError(f"FPort {fport} carries no v1 downlink (10 config, 11 port, 12 read config, 13 reboot, "
+                      "14 resend)")

@@ -189,7 +189,14 @@ function encodeDownlink(input) {
     }
     if (d.read_config === true) return { fPort: 12, bytes: [0] };
     if (d.reboot === true) return { fPort: 13, bytes: [0xb0, 0x07] };
-    fail("nothing to send: give config, port and mode, read_config or reboot");
+    if (d.resend_from !== undefined) {
+      var seq = d.resend_from;
+      if (typeof seq !== "number" || seq % 1 !== 0 || seq < 0 || seq > 255) {
+        fail("resend_from must be a status sequence number 0..255");
+      }
+      return { fPort: 14, bytes: [seq] };
+    }
+    fail("nothing to send: give config, port and mode, read_config, reboot or resend_from");
   } catch (e) {
     return { errors: [e.message] };
   }
@@ -216,7 +223,11 @@ function decodeDownlink(input) {
       if (bytes.length !== 2 || bytes[0] !== 0xb0 || bytes[1] !== 0x07) fail("a reboot downlink is b007");
       return { data: { reboot: true } };
     }
-    fail("FPort " + input.fPort + " carries no v1 downlink (10 config, 11 port, 12 read config, 13 reboot)");
+    if (input.fPort === 14) {
+      if (bytes.length !== 1) fail("a resend downlink is 1 byte, got " + bytes.length);
+      return { data: { resend_from: bytes[0] } };
+    }
+    fail("FPort " + input.fPort + " carries no v1 downlink (10 config, 11 port, 12 read config, 13 reboot, 14 resend)");
   } catch (e) {
     return { errors: [e.message] };
   }
