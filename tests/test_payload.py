@@ -224,3 +224,13 @@ def test_the_three_implementations_share_their_code_tables():
     from_js = js([{"fn": name} for name in names])
     for name, js_table in zip(names, from_js, strict=True):
         assert getattr(payload, name) == getattr(codec, name) == tuple(js_table), name
+
+
+@given(status_values)
+def test_the_benchs_own_status_json_equals_the_decoders_output(v):
+    from bench.status_json import status_json
+
+    seq, soc, mv, solar, used, sits, occ, charges, port, states, faults, temp = v
+    frame = bytes(payload.encode_status(Report((seq, 0, soc, mv, solar, used, sits, occ, charges, port, states,
+                                                faults, temp, None, 0))))
+    assert json.loads(status_json(frame)) == codec.decode(1, frame)[0]
