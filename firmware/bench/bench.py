@@ -57,6 +57,9 @@ class Bench:
         self.reboot_requested = False
         self.crashes = 0
         self.crashes_in_row = 0
+        self.commands_applied = 0
+        self.commands_rejected = 0
+        self.pending_link_commands = []
         self.seq = 0
         self.usable = 0
         self.last_ticks = now_ticks
@@ -112,6 +115,38 @@ class Bench:
             self.log.level = level_named(self.cfg.v[key])
         elif key in ("report_interval_s", "heartbeat_s"):
             self.next_report = self.uptime + self.policy.report_interval_s(self.cfg.v) * 1000
+
+    def command(self, command, why, source):
+        """Apply a command from the network (bench.downlink), whole or not at all; `why` is
+        the parser's reason when it was rejected. Counted either way, and logged."""
+        if command is None:
+            self.commands_rejected += 1
+            self.log.warn("command", "rejected from %s: %s" % (source, why))
+            return False
+        if "config" in command:
+            values = command["config"]
+            for key in sorted(values):
+                self.cfg.v[key] = values[key]
+            self.cfg.save(self.store)
+            for key in sorted(values):
+                self.config_changed(key)
+            done = "config " + " ".join(["%s=%s" % (k, values[k]) for k in sorted(values)])
+        elif "port" in command:
+            if command["port"] > len(self.ports.ports):
+                self.commands_rejected += 1
+                self.log.warn("command", "rejected from %s: this bench has no port %d" % (source, command["port"]))
+                return False
+            self.ports.set_mode(command["port"], command["mode"], self.uptime)
+            done = "port %d %s" % (command["port"], command["mode"])
+        elif "reboot" in command:
+            self.request_reboot()
+            done = "reboot"
+        else:
+            done = "read_config" if "read_config" in command else "resend"
+            self.pending_link_commands.append(command)  # for the radio link to carry out
+        self.commands_applied += 1
+        self.log.info("command", "from %s: %s" % (source, done))
+        return True
 
     def crashed(self, err):
         """The loop caught `err` out of tick: one line on the console, never a traceback."""

@@ -1,0 +1,90 @@
+# Commands from the network: LoRaWAN downlinks (FPorts 10-14, docs/payload-v1.md) and MQTT
+# messages on benches/<id>/cmd (the same commands as JSON). A command is checked whole against
+# the configuration schema before anything is applied: a bad one changes nothing.
+import json
+
+from bench import config as schema
+from bench.payload import CONFIG_IDS
+
+_CHOICES = {"log_level": ("debug", "info", "warn", "error"), "occupancy": ("pir", "radar", "both")}
+_MODES = ("auto", "on", "off")
+
+
+def _check_config(values):
+    """None if every key and value passes the schema, else the first problem."""
+    if not values:
+        return "a configuration command names no key"
+    for key in values:
+        problem = schema.check(key, values[key])
+        if problem is not None:
+            return problem
+    return None
+
+
+def parse_downlink(fport, data):
+    """(command dict, None) or (None, why it is rejected)."""
+    if fport == 10:
+        values = {}
+        i = 0
+        while i < len(data):
+            key_id = data[i]
+            if key_id >= len(CONFIG_IDS):
+                return None, "unknown configuration key id %d" % key_id
+            key = CONFIG_IDS[key_id]
+            value = 0
+            shift = 0
+            while True:
+                i += 1
+                if i >= len(data):
+                    return None, "the value of %s is cut short" % key
+                value |= (data[i] & 0x7F) << shift
+                shift += 7
+                if not data[i] & 0x80:
+                    break
+                if shift > 28:
+                    return None, "the value of %s is longer than 4 bytes" % key
+            if key in _CHOICES:
+                if value >= len(_CHOICES[key]):
+                    return None, "%s choice %d is unknown" % (key, value)
+                value = _CHOICES[key][value]
+            values[key] = value
+            i += 1
+        problem = _check_config(values)
+        return (None, problem) if problem else ({"config": values}, None)
+    if fport == 11:
+        if len(data) != 2 or not 1 <= data[0] <= 8 or data[1] >= len(_MODES):
+            return None, "a port command is 2 bytes: port 1..8, mode 0 auto / 1 on / 2 off"
+        return {"port": data[0], "mode": _MODES[data[1]]}, None
+    if fport == 12:
+        return ({"read_config": True}, None) if bytes(data) == b"\x00" else (None, "read-config is the byte 00")
+    if fport == 13:
+        return ({"reboot": True}, None) if bytes(data) == b"\xb0\x07" else (None, "reboot is the bytes b007")
+    if fport == 14:
+        return ({"resend_from": data[0]}, None) if len(data) == 1 else (None, "resend is one byte")
+    return None, "FPort %d carries no command" % fport
+
+
+def parse_json(payload):
+    """An MQTT command: the same shapes as the TS013 codec's encodeDownlink input."""
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return None, "not JSON"
+    if not isinstance(data, dict):
+        return None, "a command is one JSON object"
+    if "config" in data:
+        values = data["config"]
+        if not isinstance(values, dict):
+            return None, "config must be an object of key: value"
+        problem = _check_config(values)
+        return (None, problem) if problem else ({"config": values}, None)
+    if "port" in data:
+        port, mode = data.get("port"), data.get("mode")
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 8 or mode not in _MODES:
+            return None, "a port command is {\"port\": 1..8, \"mode\": \"auto\"|\"on\"|\"off\"}"
+        return {"port": port, "mode": mode}, None
+    if data.get("read_config") is True:
+        return {"read_config": True}, None
+    if data.get("reboot") is True:
+        return {"reboot": True}, None
+    return None, "unknown command: give config, port and mode, read_config or reboot"
