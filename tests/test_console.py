@@ -132,3 +132,19 @@ def test_trace_line_marks_failed_sensors_absent():
     line = trace_line(12500, s)
     assert line == ('TRACE {"t":12.5,"solar_v":null,"solar_a":null,"batt_v":null,"batt_a":null,'
                     '"port1_a":null,"port2_a":0.25,"port2_v":5}')
+
+
+def test_boot_port_fault_and_sensor_fault_events_wait_in_the_queue(sim):
+    from benchctl import codec
+
+    sim.world.port_chips[0].ua[0] = 3_000_000  # a short on port 1
+    sim.world.port_chips[0].changed()
+    sim.world.battery.fault = 1  # the battery monitor stops answering
+    sim.tick(10)
+    frames = [sim.bench.queue.record(seq) for seq in range(sim.bench.queue.tail, sim.bench.queue.head)]
+    decoded = [codec.decode(fport, data)[0] for fport, data in frames]
+    assert decoded[0] == {"frame": "boot", "firmware": "0.1.0", "reset_cause": "power_on", "boots": 1}
+    assert {"frame": "port_fault", "port": 1, "fault": "over-current", "current_ma": 3000, "retry_s": 300} in decoded
+    assert any(d["frame"] == "sensor_fault" and d["sensor"] == "battery" for d in decoded)
+    out = "\n".join(sim.type("status"))
+    assert "reports 0 made; 3 frames waiting on flash, 0 dropped, 0 lost" in out

@@ -183,3 +183,25 @@ def test_a_bench_without_temperature_sensors_says_so_once(tmp_path):
     console = (tmp_path / "out" / "console.log").read_text()
     assert console.count("no DS18B20 on the 1-Wire bus") == 1
     assert "DS18B20: battery" not in console
+
+
+def test_reports_wait_on_flash_across_resets(tmp_path):
+    records = [{"t": 0, **BASE}, {"t": 4000, "reset": "brownout"}, {"t": 8000, "reset": "watchdog"}, {"t": 9000}]
+    summary = run(tmp_path, records).summary
+    r = summary["reports"]
+    assert r["generated"] == 4 + 4 + 1  # 900 s reports in each life: 0-4000, 0-4000, 0-1000
+    assert r["queued"] == r["generated"] and r["dropped"] == 0
+
+
+def test_a_power_cut_during_a_report_write_spoils_at_most_that_report_and_says_so(tmp_path):
+    # Ten lives, each cut by a torn write just after its first report: the cut lands at a
+    # random byte of the 64-byte slot, so some reports survive it and some do not.
+    records = [{"t": 0, **BASE}]
+    for life in range(10):
+        records.append({"t": round((life + 1) * 900.001, 3), "reset": "brownout", "torn_write": True})
+    records.append({"t": 9100})
+    r = run(tmp_path, records).summary["reports"]
+    console = (tmp_path / "out" / "console.log").read_text()
+    spoilt = console.count("WARN  bench: 1 queued frame(s) spoilt by a power cut")
+    assert r["generated"] == 10
+    assert 1 <= spoilt <= 10 and r["dropped"] == spoilt and r["queued"] == 10 - spoilt

@@ -7,8 +7,10 @@ import time
 import machine
 import onewire
 
-from bench.files import FileStore
+from bench.bench import QUEUE_CAPACITY
+from bench.files import FileBlock, FileStore
 from bench.hardware import Hardware
+from bench.queue import block_bytes
 from drivers.usb_console import UsbConsole
 
 _AWAKE_MS = 600000
@@ -50,6 +52,10 @@ def build(sleep):
     hw.port_pins = [machine.Pin(n, machine.Pin.OUT, value=0) for n in board.get("port_pins", ())]
     if "qi_pin" in board:
         hw.qi_pin = machine.Pin(board["qi_pin"], machine.Pin.OUT, value=0)
+    try:
+        hw.queue_block = FileBlock("queue.bin", block_bytes(QUEUE_CAPACITY))
+    except OSError:
+        hw.queue_block = None  # the bench says so and keeps its reports in RAM
     hw.clock = time.ticks_ms
     hw.watchdog = machine.WDT(timeout=board["watchdog_ms"])
     hw.watchdog_slice_ms = board["watchdog_ms"] // 2

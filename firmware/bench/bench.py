@@ -5,10 +5,13 @@ import json
 from bench.battery import Battery
 from bench.config import Config
 from bench.console import Shell
+from bench.files import RamBlock
 from bench.log import Log, level_named
+from bench.payload import FPORT_EVENT, FPORT_STATUS, encode_boot, encode_port_fault, encode_sensor_fault, encode_status
 from bench.policy import EnergyPolicy
 from bench.ports import PortBank
-from bench.report import FAULT_PORT_TRIP, FAULT_STUCK_SEAT, Outbox, ReportWindow
+from bench.queue import ReportQueue, block_bytes
+from bench.report import FAULT_PORT_TRIP, FAULT_STUCK_SEAT, ReportWindow
 from bench.sensors import Sensors
 from bench.sitting import SittingSessions
 from bench.ticks import ticks_diff
@@ -19,7 +22,7 @@ from drivers.switch import LoadSwitch
 
 _STATE = "state.json"
 _SAVE_EVERY_MS = 3600000  # the battery's charge goes to flash hourly, and before a reboot
-_OUTBOX = 32
+QUEUE_CAPACITY = 700  # a week of 15-minute reports, and events, on flash
 _CONSOLE_QUEUE = 8
 
 
@@ -49,7 +52,14 @@ class Bench:
         self._stuck_seen = 0
         self.policy = EnergyPolicy(self.log)
         self.window = ReportWindow()
-        self.outbox = Outbox(_OUTBOX)
+        block = hw.queue_block
+        if block is None:
+            self.log.error("bench", "no flash block for the report queue: reports kept in RAM until a reset")
+            block = RamBlock(block_bytes(QUEUE_CAPACITY))
+        self.queue = ReportQueue(block, QUEUE_CAPACITY)
+        if self.queue.lost:
+            self.log.warn("bench", "%d queued frame(s) spoilt by a power cut" % self.queue.lost)
+        self.queue.put(FPORT_EVENT, encode_boot(hw.reset_cause, self.boots))
         self.shell = Shell(self)
         self.console_queue = []
         self.console_dropped = 0
@@ -234,6 +244,10 @@ class Bench:
         if self.ports.fault_flags:
             w.faults |= FAULT_PORT_TRIP
             self.ports.fault_flags = 0
+        for port, kind, ma, retry_s in self.ports.take_trips():
+            self.queue.put(FPORT_EVENT, encode_port_fault(port, kind, ma, retry_s))
+        for role in self.sensors.take_new_failures():
+            self.queue.put(FPORT_EVENT, encode_sensor_fault(role, "not answering", self.sensors.errors.get(role, 0)))
         if self.sitting.stuck != self._stuck_seen:
             w.faults |= FAULT_STUCK_SEAT
             self._stuck_seen = self.sitting.stuck
@@ -247,7 +261,7 @@ class Bench:
             self.seq, now, None if self.battery.charge_mas is None else self.battery.soc_permille(),
             s.battery[0] if s.battery else 0, port_mwh,
             sit.count, sit.occupied_ms, charge, self.ports.states(), s.batt_mc, s.air_mc, self.policy.level)
-        self.outbox.put(report)
+        self.queue.put(FPORT_STATUS, encode_status(report))
         self.window.open(now, port_mwh, sit.count, sit.occupied_ms, charge)
         self.next_report = now + self.policy.report_interval_s(self.cfg.v) * 1000
         g = report.get

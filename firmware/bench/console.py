@@ -70,7 +70,8 @@ class Shell:
             LEVELS[b.policy.level], b.policy.report_interval_s(v), max(0, b.next_report - b.uptime) // 1000))
         failing = b.sensors.failing()
         self.out("sensors " + ("ok" if not failing else "failing: " + " ".join(failing)))
-        self.out("reports %d made, %d waiting, %d dropped" % (b.seq, len(b.outbox), b.outbox.dropped))
+        q = b.queue
+        self.out("reports %d made; %d frames waiting on flash, %d dropped, %d lost" % (b.seq, len(q), q.dropped, q.lost))
 
     def do_ports(self, args):
         b = self.bench

@@ -8,6 +8,7 @@ class Hardware:
         self.bench_id = bench_id
         self.write = write  # prints one console line
         self.store = store  # read(name) -> bytes | None, write(name, bytes); survives resets
+        self.queue_block = None  # readinto(offset, buf) / write(offset, data): the report queue
         self.reset_cause = "power_on"
         self.i2c = None  # machine.I2C: INA226/INA219 and INA3221 monitors
         self.onewire = None  # onewire.OneWire: DS18B20 temperatures

@@ -11,6 +11,11 @@ _HEAD = const(7)  # magic, seq (u32), fport, length
 _MAX_PAYLOAD = const(_SLOT - _HEAD - 2)
 
 
+def block_bytes(capacity):
+    """Size of the block a queue of `capacity` records needs (two mark slots, then records)."""
+    return (capacity + 2) * _SLOT
+
+
 def crc16(data, end):
     """CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF) over data[0:end]."""
     crc = 0xFFFF
@@ -150,6 +155,15 @@ class ReportQueue:
         if self._valid(buf, _MAGIC) and self._seq(buf) == seq:
             return buf[5], bytes(buf[_HEAD:_HEAD + buf[6]])
         return None
+
+    def count(self, fport):
+        """Records of `fport` waiting (not yet delivered) — the status reports, for fport 1."""
+        n = 0
+        for seq in range(self.tail, self.head):
+            record = self.record(seq)
+            if record is not None and record[0] == fport:
+                n += 1
+        return n
 
     def ack_to(self, seq):
         """Every record before `seq` was delivered: one mark for all of them."""

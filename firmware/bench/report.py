@@ -1,6 +1,5 @@
 # Telemetry reports as values: what one report interval saw (energy in and out, charge,
-# sittings, charging, port use, faults), and the bounded outbox where reports wait for the
-# radio. The outbox drops the oldest when full and counts every drop.
+# sittings, charging, port use, faults). bench.payload turns one into its 12-byte frame.
 from bench.energy import Energy
 
 # Bits of Report.faults.
@@ -61,19 +60,3 @@ class ReportWindow:
             charge_count - self.charge_start, port_mwh - self.port_mwh_start, port_states,
             self.faults, whole_c(batt_mc), whole_c(air_mc), level,
         ))
-
-
-class Outbox:
-    def __init__(self, capacity):
-        self.capacity = capacity
-        self.items = []
-        self.dropped = 0
-
-    def put(self, report):
-        if len(self.items) >= self.capacity:
-            self.items.pop(0)
-            self.dropped += 1
-        self.items.append(report)
-
-    def __len__(self):
-        return len(self.items)

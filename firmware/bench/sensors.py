@@ -81,6 +81,7 @@ class Sensors:
         self.state = {}  # role -> True answering, False failing
         self.errors = {}  # role -> failed reads since boot
         self.faults = 0  # report fault bits of the roles that failed since the bench took them
+        self._new_failures = []  # roles that started failing, not yet reported as events
         self.sample = Sample(self.port_count)
         self._count = 0
         self._radar_silent = 0
@@ -90,12 +91,19 @@ class Sensors:
         self.faults |= _BITS.get(role, FAULT_PORTS)
         if self.state.get(role, True):
             self.log.warn("sensors", "%s not answering: %s" % (_NAMES.get(role, role), _why(err)))
+            if len(self._new_failures) < 8:
+                self._new_failures.append(role)
         self.state[role] = False
 
     def _answered(self, role):
         if self.state.get(role) is False:
             self.log.info("sensors", "%s answering again" % _NAMES.get(role, role))
         self.state[role] = True
+
+    def take_new_failures(self):
+        roles = self._new_failures
+        self._new_failures = []
+        return roles
 
     def failing(self):
         return sorted([role for role in self.state if not self.state[role]])

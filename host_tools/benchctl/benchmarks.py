@@ -68,7 +68,8 @@ def heap() -> None:
     h = result.heap
     days = h["blocks"]
     print("firmware heap, MicroPython unix port (64-bit), 30 days, -X heapsize=256k: the whole replay fits")
-    print(f"  loaded code and sim   {h['loaded'] / 1024:.1f} KB (kept in flash when frozen on a board)")
+    print(f"  loaded code and sim   {h['loaded'] / 1024:.1f} KB (code, kept in flash when frozen on a board, and the "
+          f"45 KB simulated flash of the report queue)")
     print(f"  live data             {h['max'] / 1024:.1f} KB at most, after gc.collect() at each of "
           f"{h['count']} reports (goal <= 40 KB)")
     print(f"  daily means           day 1 {days[0] / 1024:.2f} KB, day 2 {days[1] / 1024:.2f} KB, "

@@ -3,10 +3,19 @@
 # `tear()` does exactly that to the last write.
 
 
+_CLOCK = [0]  # one write order for every fake flash region, so a reset tears the newest write
+
+
+def _stamp():
+    _CLOCK[0] += 1
+    return _CLOCK[0]
+
+
 class FakeFlash:
     def __init__(self):
         self.files = {}
         self.writes = 0
+        self.stamp = 0
         self._last = None  # (name, previous content) of the latest write
 
     def read(self, name):
@@ -16,6 +25,7 @@ class FakeFlash:
         self._last = (name, self.files.get(name))
         self.files[name] = bytes(data)
         self.writes += 1
+        self.stamp = _stamp()
 
     def tear(self):
         """A reset cut the latest write short: the rename never happened."""
@@ -35,8 +45,12 @@ class FakeBlock:
     cuts the latest write after its first k bytes: the rest keeps what was there before."""
 
     def __init__(self, size):
-        self.data = bytearray(b"\xff" * size)
+        self.data = bytearray(size)
+        erased = b"\xff" * 64  # erased flash reads 0xFF; filled in steps to spare the heap
+        for offset in range(0, size, 64):
+            self.data[offset:offset + 64] = erased[:min(64, size - offset)]
         self.writes = 0
+        self.stamp = 0
         self._last = None  # (offset, what those bytes held before the latest write)
 
     def readinto(self, offset, buf):
@@ -46,6 +60,7 @@ class FakeBlock:
         self._last = (offset, bytes(self.data[offset:offset + len(data)]))
         self.data[offset:offset + len(data)] = data
         self.writes += 1
+        self.stamp = _stamp()
 
     def tear(self, keep):
         """A power cut during the latest write: only its first `keep` bytes reached flash."""

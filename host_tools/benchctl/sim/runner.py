@@ -30,14 +30,13 @@ class Totals:
             self.charge_by_port[port.number - 1] += port.sessions
             self.port_uwh += port.energy.uwh()
         self.generated += bench.seq
-        self.dropped += bench.outbox.dropped
         self.crashes += bench.crashes
         if ending:
-            self.queued += len(bench.outbox)
-        else:
-            # RAM is lost: reports still waiting are gone (the flash queue of the telemetry
-            # issue will keep them). Counted as dropped, never silent.
-            self.dropped += len(bench.outbox)
+            # Reports wait in the flash queue across resets. Until a radio takes them, every
+            # report made is queued or was pushed out of the full queue, or spoilt by a power
+            # cut (the queue counts both): dropped = made - queued.
+            self.queued = bench.queue.count(1)
+            self.dropped = self.generated - self.queued
 
     def as_dict(self, duration_ms):
         return {
@@ -54,10 +53,10 @@ class Totals:
         }
 
 
-def replay(board, tape, cfg_values, config_json, bench_id, write, seed=1):
+def replay(board, tape, cfg_values, config_json, bench_id, write, seed=1, queue_block=None):
     """Run the firmware over `tape`; returns Totals.as_dict(). `config_json` (bytes or None)
     is put on the simulated flash before the first boot, as provisioning would."""
-    world = World(board, tape, cfg_values, seed)
+    world = World(board, tape, cfg_values, seed, queue_block)
     if config_json is not None:
         world.flash.write("config.json", config_json)
     totals = Totals(len(board.get("port_pins", ())))

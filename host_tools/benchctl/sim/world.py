@@ -3,7 +3,8 @@
 # and watchdog. Sleep is where simulated time passes: records apply at their own times,
 # a console line wakes the loop, a reset or the end of the tape unwinds it.
 from bench.hardware import Hardware
-from benchctl.sim.flash import FakeFlash
+from bench.queue import block_bytes
+from benchctl.sim.flash import FakeBlock, FakeFlash
 from benchctl.sim.i2c import FakeI2C, Fault
 from benchctl.sim.ina import FakeINA219, FakeINA226, FakeINA3221
 from benchctl.sim.onewire import FakeDS18B20, FakeOneWire
@@ -39,11 +40,13 @@ def _monitor(spec, rng, shunt_uohm):
 
 
 class World:
-    def __init__(self, board, tape, cfg, seed=1):
+    def __init__(self, board, tape, cfg, seed=1, queue_block=None):
         self.board = board
         self.tape = iter(tape)
         self.rng = Rng(seed)
         self.flash = FakeFlash()
+        # The report queue's preallocated file (700 reports): flash, kept across resets.
+        self.queue_block = queue_block if queue_block is not None else FakeBlock(block_bytes(700))
         self.now = 0
         self.end = 0
         self.boot_at = 0
@@ -97,6 +100,7 @@ class World:
         hw.radar_uart = self.radar
         hw.port_pins = self.port_pins
         hw.qi_pin = self.qi_pin
+        hw.queue_block = self.queue_block
         hw.clock = self.clock
         hw.sleep = self.sleep
         hw.watchdog = FakeWatchdog(self)
@@ -207,7 +211,11 @@ class World:
         elif kind == "reset":
             cause, torn = value
             if torn:
-                self.flash.tear()
+                # The write in progress is the newest of the config files' and the queue's.
+                if self.queue_block.writes and self.queue_block.stamp > self.flash.stamp:
+                    self.queue_block.tear(self.rng.below(64))
+                else:
+                    self.flash.tear()
             raise Reset(cause)
         # link, sf and downlink reach the radio, which arrives with the telemetry issue.
 
