@@ -244,10 +244,12 @@ class Bench:
         if self.ports.fault_flags:
             w.faults |= FAULT_PORT_TRIP
             self.ports.fault_flags = 0
-        for port, kind, ma, retry_s in self.ports.take_trips():
-            self.queue.put(FPORT_EVENT, encode_port_fault(port, kind, ma, retry_s))
-        for role in self.sensors.take_new_failures():
-            self.queue.put(FPORT_EVENT, encode_sensor_fault(role, "not answering", self.sensors.errors.get(role, 0)))
+        if self.ports.trips:
+            for port, kind, ma, retry_s in self.ports.take_trips():
+                self.queue.put(FPORT_EVENT, encode_port_fault(port, kind, ma, retry_s))
+        if self.sensors.new_failures:
+            for role in self.sensors.take_new_failures():
+                self.queue.put(FPORT_EVENT, encode_sensor_fault(role, "not answering", self.sensors.errors.get(role, 0)))
         if self.sitting.stuck != self._stuck_seen:
             w.faults |= FAULT_STUCK_SEAT
             self._stuck_seen = self.sitting.stuck

@@ -37,7 +37,7 @@ class PortBank:
         self.ports = [Port(i + 1, sw) for i, sw in enumerate(switches)]
         self.allowed = True  # the energy policy's verdict for ports in "auto"
         self.fault_flags = 0  # bit N-1: port N faulted since the last report
-        self._trips = []  # (port, fault, mA, retry s) not yet reported as events
+        self.trips = []  # (port, fault, mA, retry s) not yet reported as events
         self.recent = []  # (port, start s, duration s, mWh) of the last sessions, newest last
 
     def set_mode(self, number, mode, now):
@@ -78,8 +78,8 @@ class PortBank:
         port.retry_ms = first if port.retry_ms == 0 else min(port.retry_ms * 2, cfg["port_retry_max_s"] * 1000)
         port.retry_at = now + port.retry_ms
         self._switch(port, False, now)
-        if len(self._trips) < 8:
-            self._trips.append((port.number, why, port.ma, port.retry_ms // 1000))
+        if len(self.trips) < 8:
+            self.trips.append((port.number, why, port.ma, port.retry_ms // 1000))
         self.log.warn("ports", "port %d: %s at %d mA; off, retry in %d s"
                       % (port.number, why, port.ma, port.retry_ms // 1000))
 
@@ -140,8 +140,8 @@ class PortBank:
                     port._below_since = None
 
     def take_trips(self):
-        trips = self._trips
-        self._trips = []
+        trips = self.trips
+        self.trips = []
         return trips
 
     def states(self):

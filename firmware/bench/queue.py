@@ -16,13 +16,25 @@ def block_bytes(capacity):
     return (capacity + 2) * _SLOT
 
 
-def crc16(data, end):
-    """CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF) over data[0:end]."""
-    crc = 0xFFFF
-    for i in range(end):
-        crc ^= data[i] << 8
+_TABLE = []  # type: list  # CRC-16/CCITT of each byte value, made on first use (no work at import)
+
+
+def _table():
+    for byte in range(256):
+        crc = byte << 8
         for _ in range(8):
             crc = ((crc << 1) ^ 0x1021) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
+        _TABLE.append(crc)
+
+
+def crc16(data, end):
+    """CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF) over data[0:end], a byte at a time."""
+    if not _TABLE:
+        _table()
+    table = _TABLE
+    crc = 0xFFFF
+    for i in range(end):
+        crc = ((crc << 8) & 0xFF00) ^ table[(crc >> 8) ^ data[i]]
     return crc
 
 

@@ -81,7 +81,7 @@ class Sensors:
         self.state = {}  # role -> True answering, False failing
         self.errors = {}  # role -> failed reads since boot
         self.faults = 0  # report fault bits of the roles that failed since the bench took them
-        self._new_failures = []  # roles that started failing, not yet reported as events
+        self.new_failures = []  # roles that started failing, not yet reported as events
         self.sample = Sample(self.port_count)
         self._count = 0
         self._radar_silent = 0
@@ -91,8 +91,8 @@ class Sensors:
         self.faults |= _BITS.get(role, FAULT_PORTS)
         if self.state.get(role, True):
             self.log.warn("sensors", "%s not answering: %s" % (_NAMES.get(role, role), _why(err)))
-            if len(self._new_failures) < 8:
-                self._new_failures.append(role)
+            if len(self.new_failures) < 8:
+                self.new_failures.append(role)
         self.state[role] = False
 
     def _answered(self, role):
@@ -101,8 +101,8 @@ class Sensors:
         self.state[role] = True
 
     def take_new_failures(self):
-        roles = self._new_failures
-        self._new_failures = []
+        roles = self.new_failures
+        self.new_failures = []
         return roles
 
     def failing(self):
