@@ -73,6 +73,12 @@ def _text_ok(value):
     return True
 
 
+def choices(key):
+    """The allowed values of a text key with a fixed list, else None."""
+    spec = _text_spec(key)
+    return spec[2] if spec is not None else None
+
+
 def names():
     return sorted([s[0] for s in _INTS] + [s[0] for s in _TEXTS])
 

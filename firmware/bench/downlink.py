@@ -5,9 +5,7 @@ import json
 
 from bench import config as schema
 from bench.payload import CONFIG_IDS
-
-_CHOICES = {"log_level": ("debug", "info", "warn", "error"), "occupancy": ("pir", "radar", "both")}
-_MODES = ("auto", "on", "off")
+from bench.ports import MODES as _MODES
 
 
 def _check_config(values):
@@ -43,10 +41,11 @@ def parse_downlink(fport, data):
                     break
                 if shift > 28:
                     return None, "the value of %s is longer than 4 bytes" % key
-            if key in _CHOICES:
-                if value >= len(_CHOICES[key]):
+            allowed = schema.choices(key)
+            if allowed is not None:
+                if value >= len(allowed):
                     return None, "%s choice %d is unknown" % (key, value)
-                value = _CHOICES[key][value]
+                value = allowed[value]
             values[key] = value
             i += 1
         problem = _check_config(values)

@@ -2,6 +2,7 @@
 # The FPort says what a frame is; every frame is at most 51 bytes (DR0-DR2's limit).
 from micropython import const
 
+from bench.config import choices
 from bench.version import VERSION
 
 FPORT_STATUS = const(1)
@@ -25,7 +26,10 @@ CONFIG_IDS = ("sample_interval_s", "report_interval_s", "heartbeat_s", "battery_
               "port_retry_max_s", "radar_max_cm", "vacant_after_s", "min_session_s", "max_session_s",
               "shed_qi_pct", "shed_usb_pct", "slow_report_pct", "survival_pct", "hysteresis_pct",
               "cold_shift_pct", "rest_ma", "rest_s", "log_level", "occupancy")
-_CHOICES = {"log_level": ("debug", "info", "warn", "error"), "occupancy": ("pir", "radar", "both")}
+# The status frame, most significant bit first: (bits, field). docs/payload-v1.md has the units.
+STATUS_LAYOUT = ((8, "seq"), (7, "soc"), (8, "volts"), (12, "solar"), (12, "used"), (6, "sittings"),
+                 (11, "occupied"), (4, "charges"), (10, "port"), (3, "ports"), (7, "faults"), (8, "temp"))
+FAULT_NAMES = ("solar", "battery", "ports", "occupancy", "temperature", "port_tripped", "seat_stuck")
 MAX_FRAME = const(51)
 STATUS_BYTES = const(12)
 
@@ -62,22 +66,26 @@ def encode_status(report, buf=None):
     """The 12-byte status frame (FPort 1) of a bench.report.Report. Table in docs/payload-v1.md."""
     g = report.get
     buf = buf if buf is not None else bytearray(STATUS_BYTES)
-    b = Bits(buf)
-    b.put(g("seq") & 0xFF, 8)
     soc = g("soc_pm")
-    b.put(127 if soc is None else _clamp((soc + 5) // 10, 100), 7)
     mv = g("batt_mv")
-    b.put(255 if not mv else _clamp((mv - 10000 + 10) // 20, 254), 8)
-    b.put(_clamp(_tenths(g("solar_mwh")), 4095), 12)
-    b.put(_clamp(_tenths(g("load_mwh")), 4095), 12)
-    b.put(_clamp(g("sit_sessions"), 63), 6)
-    b.put(_clamp((g("occupied_s") + 30) // 60, 2047), 11)
-    b.put(_clamp(g("charge_sessions"), 15), 4)
-    b.put(_clamp(_tenths(g("port_mwh")), 1023), 10)
-    b.put(g("port_states") & 0x7, 3)
-    b.put(g("faults") & 0x7F, 7)
     temp = g("batt_c")
-    b.put(0x80 if temp is None else (-127 if temp < -127 else (127 if temp > 127 else temp)) & 0xFF, 8)
+    values = (
+        g("seq") & 0xFF,
+        127 if soc is None else _clamp((soc + 5) // 10, 100),
+        255 if not mv else _clamp((mv - 10000 + 10) // 20, 254),
+        _clamp(_tenths(g("solar_mwh")), 4095),
+        _clamp(_tenths(g("load_mwh")), 4095),
+        _clamp(g("sit_sessions"), 63),
+        _clamp((g("occupied_s") + 30) // 60, 2047),
+        _clamp(g("charge_sessions"), 15),
+        _clamp(_tenths(g("port_mwh")), 1023),
+        g("port_states") & 0x7,
+        g("faults") & 0x7F,
+        0x80 if temp is None else (-127 if temp < -127 else (127 if temp > 127 else temp)) & 0xFF,
+    )
+    b = Bits(buf)
+    for i in range(len(values)):
+        b.put(values[i], STATUS_LAYOUT[i][0])
     return buf
 
 
@@ -130,8 +138,9 @@ def encode_config(values):
     for i in range(len(CONFIG_IDS)):
         key = CONFIG_IDS[i]
         value = values[key]
-        if key in _CHOICES:
-            value = _CHOICES[key].index(value)
+        allowed = choices(key)
+        if allowed is not None:
+            value = allowed.index(value)
         pair = bytearray((i,))
         _varint(pair, value)
         entries.append(pair)

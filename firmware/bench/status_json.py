@@ -1,14 +1,12 @@
 # The status frame (FPort 1) as the JSON published over MQTT: the same field names and values
 # as the payload decoders (docs/payload-v1.md), made from the 12 bytes on the bench itself.
-_FAULTS = ("solar", "battery", "ports", "occupancy", "temperature", "port_tripped", "seat_stuck")
-_LAYOUT = ((8, "seq"), (7, "soc"), (8, "volts"), (12, "solar"), (12, "used"), (6, "sittings"),
-           (11, "occupied"), (4, "charges"), (10, "port"), (3, "ports"), (7, "faults"), (8, "temp"))
+from bench.payload import FAULT_NAMES, STATUS_LAYOUT
 
 
 def _fields(frame):
     out = {}
     pos = 0
-    for width, name in _LAYOUT:
+    for width, name in STATUS_LAYOUT:
         value = 0
         for _ in range(width):
             value = (value << 1) | ((frame[pos >> 3] >> (7 - (pos & 7))) & 1)
@@ -27,7 +25,7 @@ def status_json(frame):
     volts = "null" if f["volts"] == 255 else "%d.%02d" % ((1000 + 2 * f["volts"]) // 100, (1000 + 2 * f["volts"]) % 100)
     temp = f["temp"] - 256 if f["temp"] >= 128 else f["temp"]
     ports = ",".join([str(n + 1) for n in range(3) if f["ports"] & (1 << n)])
-    faults = ",".join(['"%s"' % _FAULTS[n] for n in range(7) if f["faults"] & (1 << n)])
+    faults = ",".join(['"%s"' % FAULT_NAMES[n] for n in range(7) if f["faults"] & (1 << n)])
     return ('{"frame":"status","seq":%d,"soc_pct":%s,"battery_v":%s,"solar_wh":%s,"used_wh":%s,'
             '"sittings":%d,"occupied_min":%d,"charge_sessions":%d,"port_wh":%s,"ports_on":[%s],'
             '"faults":[%s],"battery_c":%s}') % (
