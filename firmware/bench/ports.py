@@ -16,10 +16,11 @@ class Port:
         self.mv = 0
         self.readable = False
         self.energy = Energy()
-        self.session_energy = Energy()
+        self.session_uwh = 0  # the port's energy counter when the current session began
         self.sessions = 0
         self.session_start = None  # uptime ms when the current session began
         self._above_since = None
+        self._above_uwh = 0
         self._below_since = None
         self.fault = None  # "over-current" or "current while off", until the retry
         self.faults = 0
@@ -88,7 +89,7 @@ class PortBank:
         port.session_start = None
         port.sessions += 1
         dur_s = (end - start) // 1000
-        wh = port.session_energy.mwh
+        wh = (port.energy.uwh() - port.session_uwh) // 1000
         self.recent.append((port.number, start // 1000, dur_s, wh))
         if len(self.recent) > 8:
             self.recent.pop(0)
@@ -114,8 +115,6 @@ class PortBank:
                 self._trip(port, "over-current", now)
                 return
             port.energy.add(port.mv * ma, dt_ms)
-            if port.session_start is not None:
-                port.session_energy.add(port.mv * ma, dt_ms)
         elif ma > cfg["port_leak_ma"]:
             if port.fault is None:
                 self._trip(port, "current while off", now)
@@ -124,11 +123,13 @@ class PortBank:
             port._below_since = None
             if port.session_start is None:
                 if port._above_since is None:
+                    # Each reading covers the interval before it: the session's energy is
+                    # what the port counts after this first reading above the threshold.
                     port._above_since = now
+                    port._above_uwh = port.energy.uwh()
                 if now - port._above_since >= cfg["port_start_s"] * 1000:
                     port.session_start = port._above_since
-                    port.session_energy.clear()
-                    port.session_energy.add(port.mv * ma, now - port._above_since)
+                    port.session_uwh = port._above_uwh
                     self.log.info("ports", "port %d: charging started (%d mA)" % (port.number, ma))
         else:
             port._above_since = None
