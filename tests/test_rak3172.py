@@ -155,3 +155,12 @@ def test_older_rui3_link_check_answers_with_commas_are_read_too():
     rak = Rak3172(Lines(b"+EVT:LINKCHECK:0,21,2,-60,11\r\n"))
     rak.poll(0)
     assert rak.link_ok is True and rak.gateways == 2
+
+
+def test_a_query_returns_the_value_line_before_the_status():
+    modem, rak, clock = rig()
+    rak.join(clock.now)
+    clock.run(rak)
+    assert rak.query(clock.now, "NJS")
+    assert clock.run(rak) == "ok" and rak.value == "1"
+    assert modem.commands[-1] == "AT+NJS=?"

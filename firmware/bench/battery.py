@@ -43,7 +43,6 @@ class Battery:
         self.estimated = True  # True until a rest voltage at an end of the curve confirms it
         self._residual = 0  # mA*ms not yet a whole mA*s
         self.rest_ms = 0
-        self.corrections = 0
 
     def restore(self, charge_mas):
         if charge_mas is not None and 0 <= charge_mas <= self.capacity_mas:
@@ -74,8 +73,6 @@ class Battery:
                 self.charge_mas = target
                 self.estimated = False
                 self.rest_ms = 0
-                if changed:
-                    self.corrections += 1
                 return changed
         return False
 

@@ -21,11 +21,8 @@ _FPORT_RESEND = const(14)  # downlink: send again from status report N (docs/pay
 def join_budget_us(since_boot_ms):
     """TS001 7 (retransmission back-off): join airtime at most 36 s in the first hour after
     power-up, 36 s in each of the next ten hours, 8.7 s per 24 h after that."""
-    if since_boot_ms < _HOUR_MS:
-        return 36000000
-    if since_boot_ms < 11 * _HOUR_MS:
-        return 36000000
-    return 8700000
+    # The window itself (the first hour, then ten hours, then each day) is LoRaLink._window.
+    return 36000000 if since_boot_ms < 11 * _HOUR_MS else 8700000
 
 
 class LoRaLink:

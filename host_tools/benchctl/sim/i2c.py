@@ -45,13 +45,11 @@ class RegisterChip:
 class FakeI2C:
     def __init__(self):
         self.chips = {}
-        self.transfers = 0  # register reads and writes, for whoever wants to count bus traffic
 
     def attach(self, addr, chip):
         self.chips[addr] = chip
 
     def _chip(self, addr):
-        self.transfers += 1
         chip = self.chips.get(addr)
         if chip is None or not chip.answers():
             raise OSError(_ENODEV)
@@ -59,7 +57,6 @@ class FakeI2C:
 
     def readfrom_mem_into(self, addr, reg, buf):
         # One function for the whole read: this runs ten times a simulated sample.
-        self.transfers += 1
         chip = self.chips.get(addr)
         if chip is None or not chip.present or chip.fault == Fault.NACK:
             raise OSError(_ENODEV)

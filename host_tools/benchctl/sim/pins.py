@@ -11,14 +11,12 @@ class FakePin:
         self.level = level
         self.handler = None
         self.trigger = 0
-        self.writes = 0
         self.on_change = None  # called when the firmware changes an output (a chip it gates)
 
     def value(self, level=None):
         if level is None:
             return self.level
         level = 1 if level else 0
-        self.writes += 1
         if level != self.level:
             self.level = level
             if self.on_change is not None:
