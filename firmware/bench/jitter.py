@@ -1,6 +1,6 @@
 # Random delays for periodic transmissions (LoRaWAN TS001: periodic uplinks get a random
 # jitter, so that benches started together do not keep colliding). A seeded xorshift32: the
-# board seeds it from os.urandom, the simulator from the trace, so replays repeat exactly.
+# caller gives the seed (a board's own randomness, a replay's fixed seed), so replays repeat.
 
 
 class Jitter:
