@@ -13,6 +13,7 @@ from bench.queue import ReportQueue
 from benchctl.sim.flash import FakeBlock
 from benchctl.sim.modem import FakeRak3172
 from benchctl.sim.rng import Rng
+from benchctl.sim.server import NetworkServer
 from drivers.rak3172 import Rak3172
 
 
@@ -28,14 +29,10 @@ class Rig:
         for _ in range(seconds // step_s):
             self.now += step_s * 1000
             self.modem.now_ms = self.now
-            self.modem.sf = sf
+            self.modem.network_sf = sf  # ADR: the modem takes it with the next downlink window
             if puts_every_s and (self.now // 1000) % puts_every_s == 0:
                 self.put()
-            self.link.tick(self.now, sf)
-            if self.server is not None:
-                self.server()
-
-    server = None
+            self.link.tick(self.now)
 
     def put(self, n=1):
         """Status-like frames: the first byte is an 8-bit report number, then a unique id."""
@@ -48,29 +45,18 @@ class Rig:
         return {int.from_bytes(p[1:3], "big") for _, _, p, _, ok in self.modem.uplinks if ok}
 
 
-class Server:
-    """The municipality's network server: when the status reports' numbers jump, it queues
-    one FPort 14 downlink asking for the first missing report."""
+def with_server(rig):
+    """The replay's network server hears each uplink the modem put on the air, and asks for
+    gaps in the status reports (FPort 14)."""
+    server = NetworkServer(rig.modem, rig.queue.capacity)
 
-    def __init__(self, rig):
-        self.rig, self.seen, self.expected, self.asked = rig, 0, 0, set()
-        rig.server = self
+    def on_air(t, fport, payload, toa, heard):
+        rig.modem.uplinks.append((t, fport, payload, toa, heard))
+        if heard:
+            server.hear(t, rig.link.in_flight, fport, payload)
 
-    def __call__(self):
-        uplinks = self.rig.modem.uplinks
-        while self.seen < len(uplinks):
-            _, fport, payload, _, heard = uplinks[self.seen]
-            self.seen += 1
-            if not heard or fport != 1:
-                continue
-            n = payload[0]
-            if n == self.expected or (n - self.expected) % 256 > 128:
-                self.expected = max(self.expected, n + 1) % 256 if n == self.expected else self.expected
-                continue
-            if self.expected not in self.asked:
-                self.asked.add(self.expected)
-                self.rig.modem.downlinks.append((14, f"{self.expected:02x}"))
-            self.expected = (n + 1) % 256
+    rig.modem.on_air = on_air
+    return server
 
 
 def test_joins_then_sends_the_queue_oldest_first():
@@ -172,7 +158,7 @@ def test_periodic_frames_leave_after_a_random_delay_the_same_for_the_same_seed()
 @given(st.lists(st.tuples(st.integers(600, 20 * 3600), st.booleans(), st.integers(7, 10)), min_size=1, max_size=6))
 def test_with_the_server_asking_for_gaps_no_report_is_lost(periods):
     rig = Rig(capacity=700)
-    server = Server(rig)
+    server = with_server(rig)
     for seconds, up, sf in periods:
         rig.modem.link_up = up
         rig.run(seconds - seconds % 900, sf=sf, puts_every_s=900)
@@ -180,4 +166,4 @@ def test_with_the_server_asking_for_gaps_no_report_is_lost(periods):
     rig.run(3 * 86400, sf=7, puts_every_s=900)
     waiting = set(range(rig.queue.tail, rig.queue.head))
     assert set(range(rig.queue.head)) <= rig.heard() | waiting
-    assert len(server.asked) <= len(periods) + 1
+    assert server.gap_requests <= len(periods) + 1

@@ -73,7 +73,8 @@ for step in range(200):
     modem.link_up = not (60 <= step < 120)
     if step % 20 == 0:
         queue.put(1, bytes([step]) * 12)
-    link.tick(now, 7 + step % 3)
+    modem.network_sf = 7 + step % 3
+    link.tick(now)
 print(link.state, link.sent, link.resent, len(queue), queue.tail, queue.head, len(modem.uplinks), out)
 from drivers.mqtt import MqttClient
 class Wire:

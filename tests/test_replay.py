@@ -12,6 +12,7 @@ from benchctl.replay import replay
 from conftest import BUNDLED, ROOT, TRACES, write_trace
 
 EXPECTED = json.loads((TRACES / "expected.json").read_text())
+UPLINK_KEYS = {"t", "transport", "fport", "topic", "payload_hex", "airtime_s", "delivered"}
 SUMMARY_KEYS = {"bench", "duration_s", "uplinks", "uplink_bytes", "airtime_s", "max_airtime_24h_s", "reports",
                 "sit_sessions", "occupied_s", "charge_sessions", "charge_sessions_by_port", "port_energy_wh",
                 "resets", "downlinks"}
@@ -28,12 +29,18 @@ def test_replay_writes_the_three_files_with_every_summary_key(tmp_path):
     result = run(tmp_path, [{"t": 0, **BASE}, {"t": 3600}])
     out = tmp_path / "out"
     assert (out / "console.log").read_text().startswith("bench SM-T firmware 0.1.0 board esp32-rak3172 boot 1")
-    assert (out / "uplinks.jsonl").read_text() == ""
+    uplinks = [json.loads(line) for line in (out / "uplinks.jsonl").read_text().splitlines()]
+    assert [u["fport"] for u in uplinks] == [2, 1, 1, 1]  # the boot event, then a report each 900 s
+    assert all(set(u) == UPLINK_KEYS and u["transport"] == "lorawan" and u["topic"] is None and u["delivered"]
+               for u in uplinks)
     summary = json.loads((out / "summary.json").read_text())
     assert set(summary) >= SUMMARY_KEYS
     assert summary["duration_s"] == 3600 and summary["bench"] == "SM-T"
+    assert summary["uplinks"] == 4 and summary["uplink_bytes"] == 7 + 3 * 12
+    assert summary["airtime_s"] == round(sum(u["airtime_s"] for u in uplinks), 3) == summary["max_airtime_24h_s"]
     r = summary["reports"]
-    assert r["generated"] == 4 == r["delivered"] + r["queued"] + r["dropped"]
+    # The fourth report, made at 3600 s, waits its random 0..30 s delay when the trace ends.
+    assert r == {"generated": 4, "delivered": 3, "queued": 1, "dropped": 0}
     assert summary == result.summary
 
 
@@ -186,7 +193,8 @@ def test_a_bench_without_temperature_sensors_says_so_once(tmp_path):
 
 
 def test_reports_wait_on_flash_across_resets(tmp_path):
-    records = [{"t": 0, **BASE}, {"t": 4000, "reset": "brownout"}, {"t": 8000, "reset": "watchdog"}, {"t": 9000}]
+    records = [{"t": 0, "link": "down", **BASE}, {"t": 4000, "reset": "brownout"}, {"t": 8000, "reset": "watchdog"},
+               {"t": 9000}]
     summary = run(tmp_path, records).summary
     r = summary["reports"]
     assert r["generated"] == 4 + 4 + 1  # 900 s reports in each life: 0-4000, 0-4000, 0-1000
@@ -196,7 +204,7 @@ def test_reports_wait_on_flash_across_resets(tmp_path):
 def test_a_power_cut_during_a_report_write_spoils_at_most_that_report_and_says_so(tmp_path):
     # Ten lives, each cut by a torn write just after its first report: the cut lands at a
     # random byte of the 64-byte slot, so some reports survive it and some do not.
-    records = [{"t": 0, **BASE}]
+    records = [{"t": 0, "link": "down", **BASE}]
     for life in range(10):
         records.append({"t": round((life + 1) * 900.001, 3), "reset": "brownout", "torn_write": True})
     records.append({"t": 9100})

@@ -10,6 +10,8 @@ _BUCKET_MS = const(900000)  # the rolling day in 96 quarter hours
 _BUCKETS = const(97)  # a 24 h window touches at most 97 of them: counting all is conservative
 BUDGET_US = const(30000000)  # TTN fair use: 30 s of uplink airtime per device per 24 h
 DOWNLINKS_PER_DAY = const(10)
+_HOUR_SHARE = const(4)  # no hour spends more than a quarter of the day's budget: a backlog
+# drains over a few hours, never as a burst that leaves nothing for the rest of the day
 
 
 def airtime_us(app_bytes, sf, bw_khz=125, cr=1):
@@ -57,7 +59,48 @@ class AirtimeBudget:
         """True if an uplink of `toa_us` may start now."""
         if now < self.free_at:
             return False
-        return self.spent_us(now) + toa_us <= self.budget_us
+        if self.spent_us(now) + toa_us > self.budget_us:
+            return False
+        b = self.buckets
+        n = len(b)
+        i = self.newest
+        hour = b[i] + b[(i - 1) % n] + b[(i - 2) % n] + b[(i - 3) % n] + b[(i - 4) % n]
+        return hour + toa_us <= self.budget_us // _HOUR_SHARE
+
+    def wait_ms(self, now, toa_us):
+        """A lower bound of how long until `allows(now, toa_us)` can turn true."""
+        if now < self.free_at:
+            return self.free_at - now
+        return _BUCKET_MS - (now - self.bucket_start) if not self.allows(now, toa_us) else 0
+
+    # -- across resets: the budget is on flash, or a reset loop could spend it many times --
+
+    def saved(self):
+        """The buckets as text, newest last, in whole ms rounded up (never less than spent)."""
+        b = self.buckets
+        n = len(b)
+        return ",".join([str((b[(self.newest + 1 + k) % n] + 999) // 1000) for k in range(n)])
+
+    def restore(self, text):
+        """Buckets from `saved()`, as if no time had passed since (the bench cannot know how
+        long it was off, so it assumes the shortest time: the budget frees no sooner than it
+        should). False, and a full budget for this hour, if the text is not a saved budget."""
+        parts = text.split(",") if text else []
+        n = len(self.buckets)
+        try:
+            values = [int(p) * 1000 for p in parts]
+            if len(values) != n or min(values) < 0:
+                raise ValueError
+        except ValueError:
+            values = [0] * n
+            values[n - 1] = self.budget_us // _HOUR_SHARE
+            self.buckets = values
+            self.newest = n - 1
+            return False
+        self.buckets = values
+        self.newest = n - 1
+        self.bucket_start = 0
+        return True
 
     def spend(self, now, toa_us):
         self._roll(now)

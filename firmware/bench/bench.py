@@ -7,10 +7,20 @@ from bench.config import Config
 from bench.console import Shell
 from bench.files import RamBlock
 from bench.log import Log, level_named
-from bench.payload import FPORT_EVENT, FPORT_STATUS, encode_boot, encode_port_fault, encode_sensor_fault, encode_status
+from bench.payload import (
+    FPORT_CONFIG,
+    FPORT_EVENT,
+    FPORT_STATUS,
+    encode_boot,
+    encode_config,
+    encode_port_fault,
+    encode_sensor_fault,
+    encode_status,
+)
 from bench.policy import EnergyPolicy
 from bench.ports import PortBank
 from bench.queue import ReportQueue, block_bytes
+from bench.radio import Radio
 from bench.report import FAULT_PORT_TRIP, FAULT_STUCK_SEAT, ReportWindow
 from bench.sensors import Sensors
 from bench.sitting import SittingSessions
@@ -69,14 +79,14 @@ class Bench:
         self.crashes_in_row = 0
         self.commands_applied = 0
         self.commands_rejected = 0
-        self.pending_link_commands = []
+        self.radio = Radio(hw, self.queue, self.log, self.command)
         self.seq = 0
         self.usable = 0
         self.last_ticks = now_ticks
         self.uptime = 0
         self.last_sample = None
         self.next_sample = 0
-        self.next_report = self.policy.report_interval_s(self.cfg.v) * 1000
+        self.next_report = self._report_interval_ms()
         self.next_save = _SAVE_EVERY_MS
         self._save_state()
         self.log.info("bench", "%d ports, occupancy by %s, sample every %d s, report every %d s" % (
@@ -109,6 +119,9 @@ class Bench:
 
     # -- what the loop and the console call --------------------------------------------------
 
+    def _report_interval_ms(self):
+        return self.radio.report_interval_s(self.policy.report_interval_s(self.cfg.v)) * 1000
+
     def console_input(self, line):
         """A line typed on the console; handled at the next tick, in order."""
         if len(self.console_queue) >= _CONSOLE_QUEUE:
@@ -124,7 +137,7 @@ class Bench:
         if key == "log_level":
             self.log.level = level_named(self.cfg.v[key])
         elif key in ("report_interval_s", "heartbeat_s"):
-            self.next_report = self.uptime + self.policy.report_interval_s(self.cfg.v) * 1000
+            self.next_report = self.uptime + self._report_interval_ms()
 
     def command(self, command, why, source):
         """Apply a command from the network (bench.downlink), whole or not at all; `why` is
@@ -151,9 +164,15 @@ class Bench:
         elif "reboot" in command:
             self.request_reboot()
             done = "reboot"
+        elif "resend_from" in command:  # the LoRaWAN link answers these itself; never here
+            self.commands_rejected += 1
+            self.log.warn("command", "rejected from %s: a resend request is for the LoRaWAN link" % source)
+            return False
         else:
-            done = "read_config" if "read_config" in command else "resend"
-            self.pending_link_commands.append(command)  # for the radio link to carry out
+            frames = encode_config(self.cfg.v)  # read_config: sent like any report, oldest first
+            for frame in frames:
+                self.queue.put(FPORT_CONFIG, frame)
+            done = "read_config, %d frame(s) queued" % len(frames)
         self.commands_applied += 1
         self.log.info("command", "from %s: %s" % (source, done))
         return True
@@ -184,8 +203,10 @@ class Bench:
             self.next_sample += interval
             if self.next_sample <= self.uptime:
                 self.next_sample = self.uptime + interval
+        wait = self.next_sample - self.uptime
+        radio_wait = self.radio.tick(self.uptime)
         self.crashes_in_row = 0
-        return self.next_sample - self.uptime
+        return radio_wait if radio_wait < wait else wait
 
     # -- one sample ----------------------------------------------------------------------------
 
@@ -265,7 +286,7 @@ class Bench:
             sit.count, sit.occupied_ms, charge, self.ports.states(), s.batt_mc, s.air_mc, self.policy.level)
         self.queue.put(FPORT_STATUS, encode_status(report))
         self.window.open(now, port_mwh, sit.count, sit.occupied_ms, charge)
-        self.next_report = now + self.policy.report_interval_s(self.cfg.v) * 1000
+        self.next_report = now + self._report_interval_ms()
         g = report.get
         soc = g("soc_pm")
         self.log.info("report", "#%d charge %s solar %s Wh used %s Wh sittings %d (%d s) charging %d ports %s Wh faults 0x%02x" % (

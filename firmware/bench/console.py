@@ -67,11 +67,14 @@ class Shell:
         if s.solar is not None:
             self.out("solar %s V %s A" % (fixed(s.solar[0], 3), _amps(s.solar[1])))
         self.out("policy %s; report every %d s, next in %d s" % (
-            LEVELS[b.policy.level], b.policy.report_interval_s(v), max(0, b.next_report - b.uptime) // 1000))
+            LEVELS[b.policy.level], b.radio.report_interval_s(b.policy.report_interval_s(v)),
+            max(0, b.next_report - b.uptime) // 1000))
         failing = b.sensors.failing()
         self.out("sensors " + ("ok" if not failing else "failing: " + " ".join(failing)))
         q = b.queue
         self.out("reports %d made; %d frames waiting on flash, %d dropped, %d lost" % (b.seq, len(q), q.dropped, q.lost))
+        self.out("radio " + b.radio.status(b.uptime))
+        self.out("downlinks %d applied, %d rejected" % (b.commands_applied, b.commands_rejected))
 
     def do_ports(self, args):
         b = self.bench

@@ -15,6 +15,11 @@ class Hardware:
         self.pir_pin = None  # machine.Pin, input with IRQ
         self.seat_pin = None
         self.radar_uart = None  # machine.UART at 256000 baud: LD2410
+        self.modem_uart = None  # machine.UART at 115200 baud: the RAK3172 LoRaWAN modem
+        self.wlan = None  # network.WLAN station, on a Wi-Fi bench without a modem
+        self.open_socket = None  # (host, port) -> a connected non-blocking socket, for MQTT
+        self.network = {}  # Wi-Fi and broker settings: ssid, key, broker, port (provisioned)
+        self.seed = 1  # randomness for the send jitter: the board's own random number source
         self.port_pins = []  # machine.Pin outputs, one per port's load switch
         self.qi_pin = None
         self.clock = None  # () -> ticks_ms

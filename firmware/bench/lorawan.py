@@ -16,6 +16,11 @@ _CHECK_DOWN_MS = const(1800000)  # while the link is down, probe it every 30 min
 _HOUR_MS = const(3600000)
 _JITTER_MS = const(30000)  # a new frame waits a random 0..30 s before its first transmission
 _FPORT_RESEND = const(14)  # downlink: send again from status report N (docs/payload-v1.md)
+_BUSY_POLL_MS = const(500)  # while the modem works on a command, look at its answers this often
+_NEXT_STEP_MS = const(20)  # the next command is ready: a moment for the rest of the loop
+_IDLE_MS = const(3600000)  # nothing to do: the link needs no tick of its own
+_CHECK_FOPTS = const(1)  # LinkCheckReq rides in FOpts: one byte, CID 0x02 (TS001 5.3)
+_DOWNLINKS = const(4)
 
 
 def join_budget_us(since_boot_ms):
@@ -31,12 +36,15 @@ class LoRaLink:
         self.queue = queue
         self.log = log
         self.budget = budget if budget is not None else AirtimeBudget()
-        self.state = "setup"  # setup -> join -> joined
+        self.on_spend = None  # called right after airtime is booked, before it is spent
+        self.state = "setup"  # setup -> join -> joined, with "rate" after every uplink
+        self.setup_step = 0
         self.next_join = 0
         self.join_wait_ms = _JOIN_FIRST_MS
         self.join_airtime_us = 0  # spent in the current TS001 window
         self.join_window = 0  # which window it is: 0 first hour, 1 next ten hours, then days
         self.joins = 0
+        self.sf = 7  # the modem's data rate as a spreading factor: asked after every uplink
         self.cursor = queue.tail  # the next record to send
         self.checked = queue.tail  # records before this one were heard by the network
         self.since_check = 0
@@ -45,7 +53,7 @@ class LoRaLink:
         self.link_up = None  # the last check's verdict
         self.sent = 0
         self.resent = 0
-        self._in_flight = None  # seq of the frame the modem is sending
+        self.in_flight = None  # queue seq of the frame the modem is sending
         self._check_deadline = 0
         self._next_new = queue.tail  # the lowest record never sent yet
         self.jitter = Jitter(seed)
@@ -53,93 +61,146 @@ class LoRaLink:
         self._resending = False  # sending records already delivered, at the server's request
         self._hold_until = 0  # a new frame's random delay
         self._held = -1  # the record that delay belongs to
+        self.inbox = []  # (fport, bytes): downlinks for the bench, oldest first
+        self.downlinks = 0  # downlinks received, link check answers included
+        self.inbox_dropped = 0
 
     def _window(self, now):
         return 0 if now < _HOUR_MS else (1 if now < 11 * _HOUR_MS else 2 + (now - 11 * _HOUR_MS) // 86400000)
 
-    def tick(self, now, sf):
+    def _book(self, now, toa):
+        # Booked, and on flash through on_spend, before the modem is asked: a reset between
+        # the two leaves the budget too full, never too empty.
+        self.budget.spend(now, toa)
+        if self.on_spend is not None:
+            self.on_spend()
+
+    def tick(self, now):
+        """One step of the link; returns the ms until it wants the next one."""
         modem = self.modem
-        done = modem.poll(now)
+        modem.poll(now)
         if modem.downlinks:
-            self._resend_requests()
+            self._downlinks(now)
         if modem.state != "idle":
-            return
-        if self.state == "setup":
-            if modem.setup(now):
-                self.state = "setup_wait"
-            return
-        if self.state == "setup_wait":
-            self.state = "join" if modem.result == "ok" else "setup"
-            return
-        if self.state == "join":
-            self._join(now, sf)
-            return
-        if self.state == "joining":
+            return _BUSY_POLL_MS
+        state = self.state
+        if state == "setup":
+            if now < self.next_join:
+                return self.next_join - now
+            modem.setup(now, self.setup_step)
+            self.state = "setup_wait"
+            return _BUSY_POLL_MS
+        if state == "setup_wait":
+            if modem.result == "ok":
+                self.setup_step += 1
+                if self.setup_step >= len(modem.SETUP):
+                    self.state = "join"
+                    self.join_wait_ms = _JOIN_FIRST_MS
+                else:
+                    self.state = "setup"
+                return _NEXT_STEP_MS
+            self.log.warn("lorawan", "the modem does not take %s (%s); next try in %d s" % (
+                modem.SETUP[self.setup_step], modem.result, self.join_wait_ms // 1000))
+            self._back_off(now, "setup")
+            return _NEXT_STEP_MS
+        if state == "join":
+            return self._join(now)
+        if state == "joining":
             self._joined(now, modem.result)
-            return
-        if self.state == "send_wait":
-            self._sent(now, done)
-            return
+            return _NEXT_STEP_MS
+        if state == "rate":
+            modem.query(now, "DR")
+            self.state = "rate_wait"
+            return _BUSY_POLL_MS
+        if state == "rate_wait":
+            self._rate()
+            self.state = "joined"
+            return _NEXT_STEP_MS
+        if state == "send_wait":
+            return self._sent(now)
         if not modem.joined:
             self.log.warn("lorawan", "the modem lost the network; joining again")
             self.state = "join"
-            return
-        self._send(now, sf)
+            return _NEXT_STEP_MS
+        return self._send(now)
 
-    def _resend_requests(self):
-        """The server saw a gap in the status reports' sequence numbers and asks for them
-        again (FPort 14, one byte: the first missing report). Other downlinks are the bench's."""
-        keep = []
+    def _back_off(self, now, state):
+        self.next_join = now + self.join_wait_ms
+        self.join_wait_ms = min(self.join_wait_ms * 2, _JOIN_MAX_MS)
+        self.state = state
+
+    def _rate(self):
+        # AT+DR=? answers the data rate ADR set: EU868 DR0..DR5 are SF12..SF7 (RP002 2.4.3).
+        # Anything else (DR6 is SF7 at 250 kHz) is budgeted as SF7, the longer of the two.
+        value = self.modem.value if self.modem.result == "ok" else None
+        try:
+            dr = int(value) if value is not None else -1
+        except ValueError:
+            dr = -1
+        if dr < 0:
+            self.log.warn("lorawan", "no data rate from the modem (%s); keeping SF%d" % (self.modem.result, self.sf))
+            return
+        sf = 12 - dr if dr <= 5 else 7
+        if sf != self.sf:
+            self.log.info("lorawan", "the network moved the bench to SF%d" % sf)
+            self.sf = sf
+
+    def _downlinks(self, now):
+        """Every downlink counts against the ten a day. FPort 14 is the server asking for
+        reports again (one byte: the first missing status report); the rest are the bench's."""
         for fport, data in self.modem.downlinks:
-            if fport != _FPORT_RESEND:
-                keep.append((fport, data))
+            self.downlinks += 1
+            self.budget.downlink(now)
+            if fport != _FPORT_RESEND or len(data) != 1:
+                if len(self.inbox) >= _DOWNLINKS:
+                    self.inbox.pop(0)
+                    self.inbox_dropped += 1
+                self.inbox.append((fport, data))
                 continue
-            seq = self.queue.find_status(data[0]) if len(data) == 1 else None
+            seq = self.queue.find_status(data[0])
             if seq is None:
-                self.log.warn("lorawan", "asked to resend report %s, which is no longer kept"
-                              % (data[0] if data else "?"))
+                self.log.warn("lorawan", "asked to resend report %d, which is no longer kept" % data[0])
                 continue
             self.resend_requests += 1
             self.log.info("lorawan", "the server missed report %d: sending from it again" % data[0])
             if seq < self.cursor:
                 self.cursor = seq
                 self._resending = seq < self.queue.tail
-        self.modem.downlinks[:] = keep
+        self.modem.downlinks[:] = []
 
     # -- joining -------------------------------------------------------------------------------
 
-    def _join(self, now, sf):
+    def _join(self, now):
         if now < self.next_join:
-            return
+            return self.next_join - now
         window = self._window(now)
         if window != self.join_window:
             self.join_window = window
             self.join_airtime_us = 0
-        toa = phy_airtime_us(_JOIN_PHY_BYTES, sf)
+        toa = phy_airtime_us(_JOIN_PHY_BYTES, self.sf)
         if self.join_airtime_us + toa > join_budget_us(now) or not self.budget.allows(now, toa):
             self.next_join = now + 60000
-            return
-        if self.modem.join(now):
-            self.join_airtime_us += toa
-            self.budget.spend(now, toa)
-            self.joins += 1
-            self.state = "joining"
+            return 60000
+        self._book(now, toa)
+        self.join_airtime_us += toa
+        self.joins += 1
+        self.modem.join(now)
+        self.state = "joining"
+        return _BUSY_POLL_MS
 
     def _joined(self, now, result):
         if result == "ok" and self.modem.joined:
             self.log.info("lorawan", "joined after %d attempt(s)" % self.joins)
-            self.state = "joined"
+            self.state = "rate"
             self.join_wait_ms = _JOIN_FIRST_MS
             self.cursor = self.checked  # what was not confirmed goes again
             return
-        self.next_join = now + self.join_wait_ms
         self.log.warn("lorawan", "join failed (%s); next try in %d s" % (result, self.join_wait_ms // 1000))
-        self.join_wait_ms = min(self.join_wait_ms * 2, _JOIN_MAX_MS)
-        self.state = "join"
+        self._back_off(now, "join")
 
     # -- sending -------------------------------------------------------------------------------
 
-    def _send(self, now, sf):
+    def _send(self, now):
         q = self.queue
         if self.cursor >= q.tail:
             self._resending = False
@@ -148,12 +209,14 @@ class LoRaLink:
         if self.checked < q.tail:
             self.checked = q.tail
         if self.link_up is False and now - self.last_check < _CHECK_DOWN_MS:
-            return  # the network did not hear the last check: wait, then probe again
+            # The network did not hear the last check: wait, then probe again.
+            return self.last_check + _CHECK_DOWN_MS - now if self.cursor < q.head else _IDLE_MS
         record = q.record(self.cursor)
         if record is None:
             if self.cursor < q.head:
                 self.cursor += 1  # unreadable (counted by the queue): skip it
-            return
+                return _NEXT_STEP_MS
+            return _IDLE_MS
         fport, payload = record
         if self.cursor >= self._next_new:
             # A frame never sent: spread it by a random delay, once.
@@ -161,37 +224,40 @@ class LoRaLink:
                 self._held = self.cursor
                 self._hold_until = now + self.jitter.below(_JITTER_MS)
             if now < self._hold_until:
-                return
-        toa = airtime_us(len(payload), sf)
-        if not self.budget.allows(now, toa):
-            return
+                return self._hold_until - now
         check = (self.since_check + 1 >= _CHECK_EVERY or now - self.last_check >= _CHECK_MAX_MS
-                 or self.link_up is not True)
+                 or self.link_up is not True) and self.budget.downlink_allowed(now)
+        toa = airtime_us(len(payload) + (_CHECK_FOPTS if check or self.checking else 0), self.sf)
+        if not self.budget.allows(now, toa):
+            wait = self.budget.wait_ms(now, toa)
+            return wait if wait > 1000 else 1000
         if check and not self.checking:
-            if self.modem.link_check(now):
-                self.checking = True
-            return  # the check request takes this tick; the frame goes at the next one
-        if self.modem.send(now, fport, payload):
-            self.budget.spend(now, toa)
-            self._in_flight = self.cursor
-            self.state = "send_wait"
+            self.modem.link_check(now)
+            self.checking = True
+            return _BUSY_POLL_MS  # the check request takes this step; the frame goes at the next
+        self._book(now, toa)
+        self.in_flight = self.cursor
+        self.modem.send(now, fport, payload)
+        self.state = "send_wait"
+        return _BUSY_POLL_MS
 
-    def _sent(self, now, done):
+    def _sent(self, now):
         modem = self.modem
-        seq = self._in_flight
+        seq = self.in_flight
         if self.checking and modem.result == "ok" and modem.link_ok is None:
             # TX_DONE came; the LinkCheckAns (or its absence) follows within the RX windows.
             if self._check_deadline == 0:
                 self._check_deadline = now + 10000
             if now < self._check_deadline:
-                return
+                return _BUSY_POLL_MS
         self._check_deadline = 0
-        self.state = "joined"
+        self.in_flight = None
+        self.state = "rate"
         if modem.result != "ok" or seq is None:
             if modem.result == "at_no_network_joined":
                 self.state = "join"
             self.checking = False
-            return
+            return _NEXT_STEP_MS
         self.sent += 1
         if seq < self._next_new:
             self.resent += 1
@@ -205,6 +271,8 @@ class LoRaLink:
             self.last_check = now
             self.since_check = 0
             if modem.link_ok is True:
+                self.budget.downlink(now)  # the LinkCheckAns was a downlink
+                self.downlinks += 1
                 self.link_up = True
                 self.checked = self.cursor
                 self.queue.ack_to(self.cursor)
@@ -214,3 +282,4 @@ class LoRaLink:
                                   % (seq, self.checked))
                 self.link_up = False
                 self.cursor = self.checked
+        return _NEXT_STEP_MS

@@ -50,9 +50,12 @@ class Rak3172:
         self.value = None
         return True
 
-    def setup(self, now):
-        """OTAA, unconfirmed uplinks (fair use: no acknowledgements), class A."""
-        return self._command(now, "AT+NJM=1", _CMD_TIMEOUT_MS)
+    # OTAA; unconfirmed uplinks (fair use: no acknowledgements); ADR on, so the network sets
+    # the data rate; class A. One command a step, so no answer can hold the loop.
+    SETUP = ("AT+NJM=1", "AT+CFM=0", "AT+ADR=1", "AT+CLASS=A")
+
+    def setup(self, now, step=0):
+        return self._command(now, self.SETUP[step], _CMD_TIMEOUT_MS)
 
     def query(self, now, name):
         return self._command(now, "AT+%s=?" % name, _CMD_TIMEOUT_MS)

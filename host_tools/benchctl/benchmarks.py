@@ -63,11 +63,11 @@ def speed() -> None:
 
 def heap() -> None:
     trace = build(30, "month.jsonl.gz")
-    result = replay(str(trace), None, engine="micropython", heapsize="256k", heap=True)
+    result = replay(str(trace), None, engine="micropython", heapsize="320k", heap=True)
     assert result.heap is not None
     h = result.heap
     days = h["blocks"]
-    print("firmware heap, MicroPython unix port (64-bit), 30 days, -X heapsize=256k: the whole replay fits")
+    print("firmware heap, MicroPython unix port (64-bit), 30 days, -X heapsize=320k: the whole replay fits")
     print(f"  loaded code and sim   {h['loaded'] / 1024:.1f} KB (code, kept in flash when frozen on a board, and the "
           f"45 KB simulated flash of the report queue)")
     print(f"  live data             {h['max'] / 1024:.1f} KB at most, after gc.collect() at each of "

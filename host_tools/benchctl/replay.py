@@ -10,12 +10,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchctl.paths import BOARDS, FIRMWARE, HOST, firmware_on_path
+from benchctl.paths import BOARDS, HOST, firmware_on_path
 from benchctl.trace import Trace, TraceError
 
 DEFAULT_BOARD = "esp32-rak3172"
@@ -77,19 +78,21 @@ def _summary(trace: Trace, board: dict[str, Any], totals: dict[str, Any]) -> dic
     from bench.version import VERSION
 
     by_port = {str(i + 1): n for i, n in enumerate(totals["charge_by_port"])}
+    radio = totals["radio"]
     duration = totals["duration_ms"] / 1000
     return {
         "bench": trace.header.bench,
         "board": board["name"],
         "firmware": VERSION,
         "duration_s": int(duration) if duration == int(duration) else duration,
-        "uplinks": 0,
-        "uplink_bytes": 0,
-        "airtime_s": 0,
-        "max_airtime_24h_s": 0,
+        "uplinks": radio.get("uplinks", 0),
+        "uplink_bytes": radio.get("uplink_bytes", 0),
+        "airtime_s": _seconds(radio.get("airtime_us", 0)),
+        "max_airtime_24h_s": _seconds(radio.get("max_airtime_24h_us", 0)),
+        "gap_requests": radio.get("gap_requests", 0),
         "reports": {
             "generated": totals["generated"],
-            "delivered": 0,
+            "delivered": totals["delivered"],
             "queued": totals["queued"],
             "dropped": totals["dropped"],
         },
@@ -99,8 +102,37 @@ def _summary(trace: Trace, board: dict[str, Any], totals: dict[str, Any]) -> dic
         "charge_sessions_by_port": by_port,
         "port_energy_wh": round(totals["port_uwh"] / 1_000_000, 3),
         "resets": dict(sorted(totals["resets"].items())),
-        "downlinks": {"applied": 0, "rejected": 0},
+        "downlinks": {"applied": totals["applied"], "rejected": totals["rejected"]},
     }
+
+
+def _seconds(us: int) -> float:
+    return round(us / 1_000_000, 3)
+
+
+def uplink_line(t_ms: int, fport: int, payload_hex: str, airtime_us: int, delivered: bool) -> str:
+    """One line of uplinks.jsonl (replay-v1.md) for a LoRaWAN frame."""
+    t = t_ms // 1000 if t_ms % 1000 == 0 else t_ms / 1000
+    return json.dumps({"t": t, "transport": "lorawan", "fport": fport, "topic": None, "payload_hex": payload_hex,
+                       "airtime_s": airtime_us / 1_000_000, "delivered": delivered}) + "\n"
+
+
+class UplinkLog:
+    """Writes uplinks.jsonl and finds the busiest 24 h of airtime on the way."""
+
+    def __init__(self, file: Any) -> None:
+        self.file = file
+        self.day: deque[tuple[int, int]] = deque()
+        self.day_us = 0
+        self.max_day_us = 0
+
+    def add(self, t_ms: int, fport: int, payload_hex: str, airtime_us: int, delivered: bool) -> None:
+        self.file.write(uplink_line(t_ms, fport, payload_hex, airtime_us, delivered))
+        self.day.append((t_ms, airtime_us))
+        self.day_us += airtime_us
+        while t_ms - self.day[0][0] >= 86_400_000:
+            self.day_us -= self.day.popleft()[1]
+        self.max_day_us = max(self.max_day_us, self.day_us)
 
 
 Progress = Callable[[float, int], None]  # (share of the file read, trace time in ms)
@@ -117,12 +149,15 @@ def _tape(trace: Trace, progress: Progress | None):
     progress(1.0, trace.duration_ms)
 
 
-def _run_cpython(board, trace, values, blob, write, progress) -> dict[str, Any]:
+def _run_cpython(board, trace, values, blob, write, progress, uplinks) -> dict[str, Any]:
     firmware_on_path()
     from benchctl.sim.runner import replay
     from benchctl.tape import records
 
-    return replay(board, records(trace, progress), values, blob, trace.header.bench, write)
+    def on_air(t, fport, payload, toa_us, delivered):
+        uplinks.add(t, fport, payload.hex(), toa_us, delivered)
+
+    return replay(board, records(trace, progress), values, blob, trace.header.bench, write, on_air=on_air)
 
 
 def micropython_binary() -> str:
@@ -133,7 +168,7 @@ def micropython_binary() -> str:
     return found
 
 
-def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: str, heap: bool, progress):
+def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: str, heap: bool, progress, uplinks):
     tape = work / "tape.jsonl"
     with open(tape, "w") as f:
         for record in _tape(trace, progress):
@@ -144,10 +179,13 @@ def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: st
     (work / "setup.json").write_text(json.dumps(setup))
     out = work / "totals.json"
     args = [micropython_binary(), "-X", f"heapsize={heapsize}", str(HOST / "benchctl" / "sim" / "mp_main.py"),
-            str(tape), str(work / "board.json"), str(work / "setup.json"), trace.header.bench, str(out), "1"]
+            str(tape), str(work / "board.json"), str(work / "setup.json"), trace.header.bench, str(out), "1",
+            str(work / "air.txt")]
     if heap:
         args.append(str(work / "heap.json"))
-    env = dict(os.environ, MICROPYPATH=f"{FIRMWARE}:{HOST}:.frozen")
+    from benchctl.mpy import replay_tree
+
+    env = dict(os.environ, MICROPYPATH=":".join(str(p) for p in replay_tree()) + ":.frozen")
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
     assert proc.stdout is not None and proc.stderr is not None
     tail: list[str] = []
@@ -160,11 +198,15 @@ def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: st
     err = proc.stderr.read()
     if proc.wait() != 0:
         raise FirmwareFailed("under MicroPython the replay failed:\n" + (err or "\n".join(tail)).strip())
+    with open(work / "air.txt") as air:
+        for line in air:
+            t, fport, payload_hex, toa_us, delivered = line.split()
+            uplinks.add(int(t), int(fport), "" if payload_hex == "-" else payload_hex, int(toa_us), delivered == "1")
     return json.loads(out.read_text())
 
 
 def replay(trace_path: str, out: str | None, board_name: str | None = None, config_file: str | None = None,
-           engine: str = "cpython", heapsize: str = "256k", echo: Callable[[str], None] | None = None,
+           engine: str = "cpython", heapsize: str = "320k", echo: Callable[[str], None] | None = None,
            heap: bool = False, progress: Progress | None = None) -> Result:
     try:
         trace = Trace(trace_path)
@@ -175,7 +217,9 @@ def replay(trace_path: str, out: str | None, board_name: str | None = None, conf
     work = Path(tempfile.mkdtemp(prefix="benchctl-replay-"))
     lines = 0
     try:
-        with open(work / "console.log", "w", encoding="utf-8", newline="\n") as console:
+        with open(work / "console.log", "w", encoding="utf-8", newline="\n") as console, \
+                open(work / "uplinks.jsonl", "w", encoding="utf-8", newline="\n") as uplinks_file:
+            uplinks = UplinkLog(uplinks_file)
 
             def write(line: str) -> None:
                 nonlocal lines
@@ -187,11 +231,13 @@ def replay(trace_path: str, out: str | None, board_name: str | None = None, conf
 
             try:
                 if engine == "micropython":
-                    totals = _run_micropython(board, trace, values, blob, write, work, heapsize, heap, progress)
+                    totals = _run_micropython(board, trace, values, blob, write, work, heapsize, heap, progress,
+                                              uplinks)
                 else:
-                    totals = _run_cpython(board, trace, values, blob, write, progress)
+                    totals = _run_cpython(board, trace, values, blob, write, progress, uplinks)
             except TraceError as e:
                 raise ReplayError(str(e)) from None
+        totals["radio"]["max_airtime_24h_us"] = uplinks.max_day_us
         if totals["crashes"]:
             first = next((x for x in (work / "console.log").read_text().splitlines() if "ERROR loop:" in x), "")
             where = "the console"
@@ -212,7 +258,7 @@ def replay(trace_path: str, out: str | None, board_name: str | None = None, conf
             target = Path(out)
             target.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(work / "console.log", target / "console.log")
-            (target / "uplinks.jsonl").write_text("")
+            shutil.copyfile(work / "uplinks.jsonl", target / "uplinks.jsonl")
             (target / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
         return Result(summary, lines, target, heap_figures)
     finally:

@@ -14,20 +14,25 @@ class FakeRak3172:
         self.rng = rng
         self.now_ms = 0
         self.link_up = True
-        self.sf = 7
+        self.sf = 7  # the data rate the modem sends at
+        self.network_sf = 7  # what the network's ADR wants: the modem takes it with a downlink
+        self.settings = {"NJM": "0", "CFM": "0", "ADR": "0", "CLASS": "A"}
         self.fault = Fault.NONE
         self.joined = False
         self.busy_until = 0
-        self.uplinks = []  # (t ms, fport, payload bytes, airtime us, delivered)
+        self.uplinks = []  # (t ms, fport, payload bytes, airtime us, delivered), unless on_air
+        self.on_air = None  # called with the same five for each uplink instead of keeping them
         self.downlinks = []  # (fport, hex) waiting at the network for the next uplink
-        self.commands = []  # every command line received, for the tests
+        self.commands = []  # the latest command lines received (at most 16), for the tests
         self._in = bytearray()
         self._out = []  # (due ms, bytes) the modem will send
+        self._last = "AT_BUSY_ERROR"
         self.check_next = False  # AT+LINKCHECK=1: a LinkCheckReq rides on the next uplink
         self.network_downlinks = 0  # downlinks the network sent, LinkCheckAns included
 
     def power_on(self):
-        """The modem is powered with the MCU: its RAM (and the join) is lost on a reset."""
+        """The modem is powered with the MCU: its RAM (and the join) is lost on a reset; its
+        settings are kept in its own flash (RUI3 saves them)."""
         self.joined = False
         self.busy_until = 0
         self._in = bytearray()
@@ -70,6 +75,7 @@ class FakeRak3172:
     # -- the modem -----------------------------------------------------------------------------
 
     def _say(self, text, delay_ms=0):
+        self._last = text
         due = self.now_ms + delay_ms
         i = len(self._out)
         while i > 0 and self._out[i - 1][0] > due:
@@ -77,14 +83,28 @@ class FakeRak3172:
         self._out.insert(i, (due, text.encode() + b"\r\n"))
 
     def _command(self, line):
+        if len(self.commands) >= 16:
+            self.commands.pop(0)
         self.commands.append(line)
         if self.fault == Fault.NACK:
             return
+        if self.fault == Fault.STUCK:
+            self._say(self._last)  # a modem in a bad state says the same thing to everything
+            return
         if line == "AT":
             self._say("OK")
-        elif line.startswith("AT+NJM="):
-            if line == "AT+NJM=?":
-                self._say("AT+NJM=1")
+        elif line[3:].split("=")[0] in self.settings and "=" in line:
+            name, value = line[3:].split("=", 1)
+            if value == "?":
+                self._say("AT+%s=%s" % (name, self.settings[name]))
+            elif value in ("0", "1", "A", "B", "C") and (value in "ABC") == (name == "CLASS"):
+                self.settings[name] = value
+            else:
+                self._say("AT_PARAM_ERROR")
+                return
+            self._say("OK")
+        elif line == "AT+DR=?":
+            self._say("AT+DR=%d" % (12 - self.sf))  # EU868: DR0 is SF12 ... DR5 is SF7
             self._say("OK")
         elif line == "AT+NJS=?":
             self._say("AT+NJS=%d" % (1 if self.joined else 0))
@@ -128,8 +148,8 @@ class FakeRak3172:
         if self.now_ms < self.busy_until:
             self._say("AT_BUSY_ERROR")
             return
-        toa_us = airtime_us(len(payload), self.sf)
-        self.uplinks.append((self.now_ms, fport, payload, toa_us, self.link_up))
+        # A LinkCheckReq rides in FOpts: one more byte on the air (TS001 5.3).
+        toa_us = airtime_us(len(payload) + (1 if self.check_next else 0), self.sf)
         done = toa_us // 1000 + _RX_WINDOWS_MS
         self.busy_until = self.now_ms + done
         self._say("OK")
@@ -137,6 +157,14 @@ class FakeRak3172:
             fport_dn, hex_dn = self.downlinks.pop(0)
             self.network_downlinks += 1
             self._say("+EVT:RX_1:-87:6:UNICAST:%d:%s" % (fport_dn, hex_dn.upper()), toa_us // 1000 + 1000)
+        if self.link_up and self.settings["ADR"] == "1":
+            self.sf = self.network_sf  # a LinkADRReq in this uplink's receive window
+        # The network hears it after this uplink's receive windows were decided: what the
+        # application asks in return goes with the next uplink.
+        if self.on_air is not None:
+            self.on_air(self.now_ms, fport, payload, toa_us, self.link_up)
+        else:
+            self.uplinks.append((self.now_ms, fport, payload, toa_us, self.link_up))
         self._say("+EVT:TX_DONE", done)
         if self.check_next:
             self.check_next = False

@@ -9,7 +9,6 @@ import sys
 
 from bench.queue import block_bytes
 from benchctl.sim.flash import FakeBlock
-from benchctl.sim.runner import replay
 
 _BLOCKS = 400  # days of report blocks kept
 
@@ -21,8 +20,8 @@ def _tape(path):
 
 
 def main(argv):
-    tape, board_path, config_path, bench_id, out_path, seed = argv[:6]
-    heap_path = argv[6] if len(argv) > 6 else None
+    tape, board_path, config_path, bench_id, out_path, seed, air_path = argv[:7]
+    heap_path = argv[7] if len(argv) > 7 else None
     with open(board_path) as f:
         board = json.load(f)
     with open(config_path) as f:
@@ -32,6 +31,7 @@ def main(argv):
     # in a list allocated once (a growing list would show as the heap growing).
     # The simulated flash of the report queue is flash on a board: make it before the baseline.
     queue_block = FakeBlock(block_bytes(700))
+    from benchctl.sim.runner import replay  # after the big block, so that it finds room in one piece
     heap = {"count": 0, "max": 0}
     blocks = [0] * _BLOCKS
     block = [0, 0, 0]  # sum, reports in it, blocks done
@@ -55,7 +55,16 @@ def main(argv):
                 block[0] = block[1] = 0
 
     config_json = setup["config_json"].encode() if setup["config_json"] is not None else None
-    totals = replay(board, _tape(tape), setup["values"], config_json, bench_id, write, int(seed), queue_block)
+    air = open(air_path, "w")
+
+    def on_air(t, fport, payload, toa_us, delivered):
+        # The host turns these into uplinks.jsonl, so that both engines write the same bytes.
+        air.write("%d %d %s %d %d\n" % (t, fport, "".join(["%02x" % b for b in payload]) or "-", toa_us,
+                                         1 if delivered else 0))
+
+    totals = replay(board, _tape(tape), setup["values"], config_json, bench_id, write, int(seed), queue_block,
+                    on_air)
+    air.close()
     with open(out_path, "w") as f:
         f.write(json.dumps(totals))
     if heap_path is not None:

@@ -19,6 +19,10 @@ class Totals:
         self.dropped = 0
         self.crashes = 0
         self.resets = {}
+        self.delivered = 0
+        self.applied = 0
+        self.rejected = 0
+        self.radio = {}
 
     def add_life(self, bench, ending):
         if bench is None:
@@ -31,12 +35,27 @@ class Totals:
             self.port_uwh += port.energy.uwh()
         self.generated += bench.seq
         self.crashes += bench.crashes
-        if ending:
-            # Reports wait in the flash queue across resets. Until a radio takes them, every
-            # report made is queued or was pushed out of the full queue, or spoilt by a power
-            # cut (the queue counts both): dropped = made - queued.
-            self.queued = bench.queue.count(1)
-            self.dropped = self.generated - self.queued
+        self.applied += bench.commands_applied
+        self.rejected += bench.commands_rejected
+
+    def end(self, bench, world):
+        """At the end of the trace: what the network heard, what still waits on flash, and
+        the rest was dropped (pushed out of the full queue, spoilt by a power cut, or sent
+        into an outage and never asked for again)."""
+        server = world.server
+        if server is not None:
+            self.delivered = server.delivered
+        queued = 0
+        if bench is not None:
+            q = bench.queue
+            for seq in range(q.tail, q.head):
+                record = q.record(seq)
+                if record is not None and record[0] == 1 and (server is None or not server.was_heard(seq)):
+                    queued += 1
+        self.queued = queued
+        self.dropped = self.generated - self.delivered - self.queued
+        self.radio = {"uplinks": world.uplinks, "uplink_bytes": world.uplink_bytes, "airtime_us": world.airtime_us,
+                      "gap_requests": 0 if server is None else server.gap_requests}
 
     def as_dict(self, duration_ms):
         return {
@@ -46,17 +65,22 @@ class Totals:
             "charge_by_port": self.charge_by_port,
             "port_uwh": self.port_uwh,
             "generated": self.generated,
+            "delivered": self.delivered,
             "queued": self.queued,
             "dropped": self.dropped,
+            "applied": self.applied,
+            "rejected": self.rejected,
+            "radio": self.radio,
             "crashes": self.crashes,
             "resets": self.resets,
         }
 
 
-def replay(board, tape, cfg_values, config_json, bench_id, write, seed=1, queue_block=None):
+def replay(board, tape, cfg_values, config_json, bench_id, write, seed=1, queue_block=None, on_air=None):
     """Run the firmware over `tape`; returns Totals.as_dict(). `config_json` (bytes or None)
-    is put on the simulated flash before the first boot, as provisioning would."""
-    world = World(board, tape, cfg_values, seed, queue_block)
+    is put on the simulated flash before the first boot, as provisioning would. `on_air` gets
+    every uplink: (t ms, fport, payload, airtime us, delivered)."""
+    world = World(board, tape, cfg_values, seed, queue_block, on_air)
     if config_json is not None:
         world.flash.write("config.json", config_json)
     totals = Totals(len(board.get("port_pins", ())))
@@ -80,6 +104,7 @@ def replay(board, tape, cfg_values, config_json, bench_id, write, seed=1, queue_
             totals.add_life(bench, False)
         except End:
             totals.add_life(bench, True)
+            totals.end(bench, world)
             return totals.as_dict(world.end)
         totals.resets[cause] = totals.resets.get(cause, 0) + 1
         world.bench = None

@@ -1,0 +1,86 @@
+# The bench's radio: the link its board has (a LoRaWAN modem, or Wi-Fi and MQTT) fed from the
+# report queue, its airtime budget kept on flash, and what the network says turned into commands.
+from micropython import const
+
+from bench.airtime import AirtimeBudget, report_interval_s
+from bench.downlink import parse_downlink, parse_json
+from bench.lorawan import LoRaLink
+from bench.payload import STATUS_BYTES
+from drivers.rak3172 import Rak3172
+
+_AIRTIME = "airtime.txt"
+_NONE_MS = const(3600000)
+
+
+class Radio:
+    """`tick(now)` runs the link and returns the ms until it wants the next tick. `kind` is
+    "lorawan", "mqtt" or None (no radio fitted: reports stay queued)."""
+
+    def __init__(self, hw, queue, log, command):
+        self.store = hw.store
+        self.log = log
+        self.command = command  # bench.command(command, why, source)
+        self.lora = self._lora(hw, queue, log) if hw.modem_uart is not None else None
+        self.wifi = self._wifi(hw, queue, log) if self.lora is None and hw.wlan is not None else None
+        self.kind = "lorawan" if self.lora is not None else ("mqtt" if self.wifi is not None else None)
+        if self.kind is None:
+            log.warn("radio", "no radio fitted: reports wait in the queue")
+
+    def _lora(self, hw, queue, log):
+        budget = AirtimeBudget()
+        saved = hw.store.read(_AIRTIME)
+        if saved is not None and not budget.restore(saved.decode("utf-8", "replace")):
+            log.warn("radio", "%s unreadable: this hour's airtime is counted as spent" % _AIRTIME)
+        link = LoRaLink(Rak3172(hw.modem_uart), queue, log, budget, hw.seed)
+        link.on_spend = self._save_budget
+        return link
+
+    def _wifi(self, hw, queue, log):
+        from bench.wifi import WifiLink  # only Wi-Fi boards load the MQTT client
+
+        net = hw.network
+        return WifiLink(hw.wlan, hw.open_socket, queue, hw.bench_id, log, net.get("ssid", ""), net.get("key", ""),
+                        net.get("broker", ""), net.get("port", 1883))
+
+    def _save_budget(self):
+        # Every booking goes to flash before the frame goes on the air: a bench that resets
+        # in a loop must not get a fresh 30 s a day with every boot.
+        if self.lora is not None:
+            self.store.write(_AIRTIME, self.lora.budget.saved().encode())
+
+    def report_interval_s(self, configured_s):
+        """The configured interval, stretched at slow data rates to keep within fair use."""
+        if self.lora is None:
+            return configured_s
+        return report_interval_s(configured_s, STATUS_BYTES, self.lora.sf)
+
+    def tick(self, now):
+        lora = self.lora
+        if lora is not None:
+            wait = lora.tick(now)
+            while lora.inbox:
+                fport, data = lora.inbox.pop(0)
+                command, why = parse_downlink(fport, data)
+                self.command(command, why, "lorawan")
+            return wait
+        wifi = self.wifi
+        if wifi is None:
+            return _NONE_MS
+        wifi.tick(now)
+        while wifi.commands:
+            _, payload = wifi.commands.pop(0)
+            command, why = parse_json(payload)
+            self.command(command, why, "mqtt")
+        return 1000 if wifi.mqtt is not None else 5000
+
+    def status(self, now):
+        """One line for the console's `status`."""
+        lora = self.lora
+        if lora is not None:
+            return "lorawan %s, SF%d, link %s, %d sent (%d again), airtime %d ms in 24 h, %d downlinks" % (
+                lora.state, lora.sf, {True: "up", False: "down", None: "unchecked"}[lora.link_up], lora.sent,
+                lora.resent, lora.budget.spent_us(now) // 1000, lora.downlinks)
+        wifi = self.wifi
+        if wifi is not None:
+            return "mqtt %s, %d published" % ("connected" if wifi.mqtt is not None else "offline", wifi.published)
+        return "none fitted"
