@@ -2,6 +2,7 @@
 # pins, the radar's UART, the watchdog, the flash store. The only place, with each board's
 # board.py, that imports machine.
 import json
+import os
 import time
 
 import machine
@@ -49,6 +50,12 @@ def build(sleep):
     if radar:
         hw.radar_uart = machine.UART(radar["uart"], baudrate=radar["baud"], tx=radar["tx"], rx=radar["rx"],
                                      rxbuf=radar["rxbuf"], timeout=0)
+    modem = board.get("modem")
+    if modem:
+        # RAK3172 RUI3: 115200 8N1; a +EVT:RX line with 51 bytes is about 140 characters.
+        hw.modem_uart = machine.UART(modem["uart"], baudrate=modem["baud"], tx=modem["tx"], rx=modem["rx"],
+                                     rxbuf=512, timeout=0)
+    hw.seed = int.from_bytes(os.urandom(4), "big") or 1  # send jitter differs bench to bench
     hw.port_pins = [machine.Pin(n, machine.Pin.OUT, value=0) for n in board.get("port_pins", ())]
     if "qi_pin" in board:
         hw.qi_pin = machine.Pin(board["qi_pin"], machine.Pin.OUT, value=0)

@@ -109,6 +109,16 @@ class AirtimeBudget:
         # 1 % duty cycle: after ToA, the sub-band stays closed for 99 x ToA.
         self.free_at = now + (toa_us * 100 + 999) // 1000
 
+    def refund(self, now, toa_us, booked_at):
+        """A booked frame never went on the air (the modem refused it or never answered):
+        give its airtime back if its quarter hour is still the newest, else keep it spent."""
+        self._roll(now)
+        if booked_at >= self.bucket_start and self.buckets[self.newest] >= toa_us:
+            self.buckets[self.newest] -= toa_us
+            self.total_us -= toa_us
+            return True
+        return False
+
     def downlink_allowed(self, now):
         times = self.downlink_times
         while times and now - times[0] >= _DAY_MS:

@@ -9,6 +9,7 @@ from bench.jitter import Jitter
 
 _JOIN_FIRST_MS = const(15000)
 _JOIN_MAX_MS = const(3600000)
+_SETUP_MAX_MS = const(300000)  # setting the modem up costs no airtime: try at least every 5 min
 _JOIN_PHY_BYTES = const(23)  # a JoinRequest: MHDR, JoinEUI, DevEUI, DevNonce, MIC
 _CHECK_EVERY = const(12)  # frames between link checks: 8 a day at 15-minute reports
 _CHECK_MAX_MS = const(10800000)  # and at least every 3 h while there is something to send
@@ -21,6 +22,7 @@ _NEXT_STEP_MS = const(20)  # the next command is ready: a moment for the rest of
 _IDLE_MS = const(3600000)  # nothing to do: the link needs no tick of its own
 _CHECK_FOPTS = const(1)  # LinkCheckReq rides in FOpts: one byte, CID 0x02 (TS001 5.3)
 _DOWNLINKS = const(4)
+_FAILURES = const(3)  # commands in a row the modem fails before it is set up again
 
 
 def join_budget_us(since_boot_ms):
@@ -64,6 +66,9 @@ class LoRaLink:
         self.inbox = []  # (fport, bytes): downlinks for the bench, oldest first
         self.downlinks = 0  # downlinks received, link check answers included
         self.inbox_dropped = 0
+        self.failures = 0  # modem commands failed in a row
+        self.restarts = 0  # times the modem was set up again after failing
+        self._booked = (0, 0)  # (airtime us, when) of the frame in flight, to refund if it never left
 
     def _window(self, now):
         return 0 if now < _HOUR_MS else (1 if now < 11 * _HOUR_MS else 2 + (now - 11 * _HOUR_MS) // 86400000)
@@ -72,8 +77,30 @@ class LoRaLink:
         # Booked, and on flash through on_spend, before the modem is asked: a reset between
         # the two leaves the budget too full, never too empty.
         self.budget.spend(now, toa)
+        self._booked = (toa, now)
         if self.on_spend is not None:
             self.on_spend()
+
+    def _refund(self, now):
+        # The modem never said OK: nothing went on the air.
+        if not self.modem.accepted and self.budget.refund(now, self._booked[0], self._booked[1]):
+            if self.on_spend is not None:
+                self.on_spend()
+
+    def _trouble(self, now, what):
+        """A command failed; after a few in a row the modem is set up (and joined) again,
+        with the join's back-off, so a dead modem costs one console line per attempt."""
+        self.failures += 1
+        if self.failures < _FAILURES:
+            return False
+        self.restarts += 1
+        self.log.warn("lorawan", "the modem failed %d commands in a row (last: %s, %s); setting it up again in %d s"
+                      % (self.failures, what, self.modem.result, self.join_wait_ms // 1000))
+        self.failures = 0
+        self.setup_step = 0
+        self.modem.joined = False
+        self._back_off(now, "setup")
+        return True
 
     def tick(self, now):
         """One step of the link; returns the ms until it wants the next one."""
@@ -94,7 +121,7 @@ class LoRaLink:
             if modem.result == "ok":
                 self.setup_step += 1
                 if self.setup_step >= len(modem.SETUP):
-                    self.state = "join"
+                    self.state = "rate"  # the join request's airtime depends on it too
                     self.join_wait_ms = _JOIN_FIRST_MS
                 else:
                     self.state = "setup"
@@ -113,8 +140,9 @@ class LoRaLink:
             self.state = "rate_wait"
             return _BUSY_POLL_MS
         if state == "rate_wait":
-            self._rate()
-            self.state = "joined"
+            self.state = "joined" if modem.joined else "join"
+            if not self._rate():
+                self._trouble(now, "AT+DR=?")
             return _NEXT_STEP_MS
         if state == "send_wait":
             return self._sent(now)
@@ -126,7 +154,7 @@ class LoRaLink:
 
     def _back_off(self, now, state):
         self.next_join = now + self.join_wait_ms
-        self.join_wait_ms = min(self.join_wait_ms * 2, _JOIN_MAX_MS)
+        self.join_wait_ms = min(self.join_wait_ms * 2, _JOIN_MAX_MS if state == "join" else _SETUP_MAX_MS)
         self.state = state
 
     def _rate(self):
@@ -138,12 +166,13 @@ class LoRaLink:
         except ValueError:
             dr = -1
         if dr < 0:
-            self.log.warn("lorawan", "no data rate from the modem (%s); keeping SF%d" % (self.modem.result, self.sf))
-            return
+            return False  # the last known one stays
+        self.failures = 0
         sf = 12 - dr if dr <= 5 else 7
         if sf != self.sf:
             self.log.info("lorawan", "the network moved the bench to SF%d" % sf)
             self.sf = sf
+        return True
 
     def _downlinks(self, now):
         """Every downlink counts against the ten a day. FPort 14 is the server asking for
@@ -195,6 +224,7 @@ class LoRaLink:
             self.join_wait_ms = _JOIN_FIRST_MS
             self.cursor = self.checked  # what was not confirmed goes again
             return
+        self._refund(now)
         self.log.warn("lorawan", "join failed (%s); next try in %d s" % (result, self.join_wait_ms // 1000))
         self._back_off(now, "join")
 
@@ -254,10 +284,14 @@ class LoRaLink:
         self.in_flight = None
         self.state = "rate"
         if modem.result != "ok" or seq is None:
+            self._refund(now)
+            self.checking = False
             if modem.result == "at_no_network_joined":
                 self.state = "join"
-            self.checking = False
+            elif modem.result != "at_busy_error":  # busy: the modem's own duty cycle, try later
+                self._trouble(now, "AT+SEND")
             return _NEXT_STEP_MS
+        self.failures = 0
         self.sent += 1
         if seq < self._next_new:
             self.resent += 1

@@ -34,6 +34,7 @@ class Rak3172:
         self.garbage = 0  # lines that are none of the manual's answers
         self.timeouts = 0
         self.value = None  # the value line of the last `AT+XXX=?`
+        self.accepted = False  # the modem said OK to the last JOIN or SEND: it went on the air
         self.link_checks = 0  # LinkCheck answers received
         self.link_ok = None  # the last one: True heard by the network, False not, None none yet
         self.gateways = 0  # gateways that heard the last checked uplink
@@ -48,6 +49,7 @@ class Rak3172:
         self.state = "command"
         self.deadline = now + timeout_ms
         self.value = None
+        self.accepted = False
         return True
 
     # OTAA; unconfirmed uplinks (fair use: no acknowledgements); ADR on, so the network sets
@@ -138,9 +140,11 @@ class Rak3172:
         pending = self.pending or ""
         if pending.startswith("AT+JOIN"):
             self.state = "joining"
+            self.accepted = True
             return False
         if pending.startswith("AT+SEND"):
             self.state = "sending"
+            self.accepted = True
             return False
         self._finish("ok")
         return True

@@ -90,6 +90,9 @@ def _summary(trace: Trace, board: dict[str, Any], totals: dict[str, Any]) -> dic
         "airtime_s": _seconds(radio.get("airtime_us", 0)),
         "max_airtime_24h_s": _seconds(radio.get("max_airtime_24h_us", 0)),
         "gap_requests": radio.get("gap_requests", 0),
+        "joins": radio.get("joins", 0),
+        "join_airtime_s": _seconds(radio.get("join_airtime_us", 0)),
+        "max_airtime_24h_with_joins_s": _seconds(radio.get("max_airtime_24h_joins_us", 0)),
         "reports": {
             "generated": totals["generated"],
             "delivered": totals["delivered"],
@@ -122,17 +125,30 @@ class UplinkLog:
 
     def __init__(self, file: Any) -> None:
         self.file = file
+        self.frames = _Window()  # the frames of uplinks.jsonl
+        self.all = _Window()  # and the JoinRequests, which fair use counts as well
+
+    def add(self, t_ms: int, fport: int | None, payload_hex: str, airtime_us: int, delivered: bool) -> None:
+        if fport is not None:
+            self.file.write(uplink_line(t_ms, fport, payload_hex, airtime_us, delivered))
+            self.frames.add(t_ms, airtime_us)
+        self.all.add(t_ms, airtime_us)
+
+
+class _Window:
+    """The most airtime in any 24 h."""
+
+    def __init__(self) -> None:
         self.day: deque[tuple[int, int]] = deque()
         self.day_us = 0
-        self.max_day_us = 0
+        self.max_us = 0
 
-    def add(self, t_ms: int, fport: int, payload_hex: str, airtime_us: int, delivered: bool) -> None:
-        self.file.write(uplink_line(t_ms, fport, payload_hex, airtime_us, delivered))
+    def add(self, t_ms: int, airtime_us: int) -> None:
         self.day.append((t_ms, airtime_us))
         self.day_us += airtime_us
         while t_ms - self.day[0][0] >= 86_400_000:
             self.day_us -= self.day.popleft()[1]
-        self.max_day_us = max(self.max_day_us, self.day_us)
+        self.max_us = max(self.max_us, self.day_us)
 
 
 Progress = Callable[[float, int], None]  # (share of the file read, trace time in ms)
@@ -201,7 +217,9 @@ def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: st
     with open(work / "air.txt") as air:
         for line in air:
             t, fport, payload_hex, toa_us, delivered = line.split()
-            uplinks.add(int(t), int(fport), "" if payload_hex == "-" else payload_hex, int(toa_us), delivered == "1")
+            port = int(fport)
+            uplinks.add(int(t), None if port < 0 else port, "" if payload_hex == "-" else payload_hex, int(toa_us),
+                        delivered == "1")
     return json.loads(out.read_text())
 
 
@@ -237,7 +255,8 @@ def replay(trace_path: str, out: str | None, board_name: str | None = None, conf
                     totals = _run_cpython(board, trace, values, blob, write, progress, uplinks)
             except TraceError as e:
                 raise ReplayError(str(e)) from None
-        totals["radio"]["max_airtime_24h_us"] = uplinks.max_day_us
+        totals["radio"]["max_airtime_24h_us"] = uplinks.frames.max_us
+        totals["radio"]["max_airtime_24h_joins_us"] = uplinks.all.max_us
         if totals["crashes"]:
             first = next((x for x in (work / "console.log").read_text().splitlines() if "ERROR loop:" in x), "")
             where = "the console"

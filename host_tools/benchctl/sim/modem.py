@@ -2,11 +2,12 @@
 # code at once, then +EVT:JOINED / +EVT:JOIN_FAILED_RX_TIMEOUT, +EVT:TX_DONE after the time on
 # air and the receive windows, and a queued downlink as +EVT:RX_1. The world sets `link_up`
 # and `sf`; every frame the modem puts on the air is kept in `uplinks`.
-from bench.airtime import airtime_us
+from bench.airtime import airtime_us, phy_airtime_us
 from benchctl.sim.i2c import Fault
 
 _JOIN_MS = 6000  # join request, then JoinAccept in RX1 (5 s) or RX2 (6 s)
 _RX_WINDOWS_MS = 2000  # RX1 at 1 s, RX2 at 2 s after the uplink
+_JOIN_REQUEST_BYTES = 23  # MHDR, JoinEUI, DevEUI, DevNonce, MIC (TS001 6.2.2)
 
 
 class FakeRak3172:
@@ -22,6 +23,7 @@ class FakeRak3172:
         self.busy_until = 0
         self.uplinks = []  # (t ms, fport, payload bytes, airtime us, delivered), unless on_air
         self.on_air = None  # called with the same five for each uplink instead of keeping them
+        self.joins = []  # (t ms, airtime us) of each JoinRequest, unless on_air (fport None)
         self.downlinks = []  # (fport, hex) waiting at the network for the next uplink
         self.commands = []  # the latest command lines received (at most 16), for the tests
         self._in = bytearray()
@@ -125,6 +127,11 @@ class FakeRak3172:
             return
         self._say("OK")
         self.busy_until = self.now_ms + _JOIN_MS
+        toa_us = phy_airtime_us(_JOIN_REQUEST_BYTES, self.sf)
+        if self.on_air is not None:
+            self.on_air(self.now_ms, None, b"", toa_us, self.link_up)  # fport None: a JoinRequest
+        else:
+            self.joins.append((self.now_ms, toa_us))
         if self.link_up:
             self.joined = True
             self._say("+EVT:JOINED", _JOIN_MS)

@@ -59,8 +59,8 @@ def main(argv):
 
     def on_air(t, fport, payload, toa_us, delivered):
         # The host turns these into uplinks.jsonl, so that both engines write the same bytes.
-        air.write("%d %d %s %d %d\n" % (t, fport, "".join(["%02x" % b for b in payload]) or "-", toa_us,
-                                         1 if delivered else 0))
+        air.write("%d %d %s %d %d\n" % (t, -1 if fport is None else fport, "".join(["%02x" % b for b in payload]) or "-",
+                                         toa_us, 1 if delivered else 0))
 
     totals = replay(board, _tape(tape), setup["values"], config_json, bench_id, write, int(seed), queue_block,
                     on_air)

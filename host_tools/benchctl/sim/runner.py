@@ -55,6 +55,7 @@ class Totals:
         self.queued = queued
         self.dropped = self.generated - self.delivered - self.queued
         self.radio = {"uplinks": world.uplinks, "uplink_bytes": world.uplink_bytes, "airtime_us": world.airtime_us,
+                      "joins": world.joins, "join_airtime_us": world.join_airtime_us,
                       "gap_requests": 0 if server is None else server.gap_requests}
 
     def as_dict(self, duration_ms):

@@ -97,13 +97,22 @@ class World:
         self.uplinks = 0
         self.uplink_bytes = 0
         self.airtime_us = 0
+        self.joins = 0
+        self.join_airtime_us = 0
         if "modem" in board:
             self.modem = FakeRak3172(self.rng)
             self.modem.on_air = self._heard
             self.server = NetworkServer(self.modem, 700)
 
     def _heard(self, t, fport, payload, toa_us, delivered):
-        """An uplink left the fake modem: count it, and let the server hear it if the link was up."""
+        """An uplink left the fake modem: count it, and let the server hear it if the link was up.
+        A JoinRequest (fport None) only counts its airtime."""
+        if fport is None:
+            self.joins += 1
+            self.join_airtime_us += toa_us
+            if self.on_air is not None:
+                self.on_air(t, fport, payload, toa_us, delivered)
+            return
         self.uplinks += 1
         self.uplink_bytes += len(payload)
         self.airtime_us += toa_us
