@@ -20,11 +20,13 @@ OUT = REPO / "build" / "bench"
 DAY_S = 86400
 
 
-def build(days: int, name: str, folder: Path = OUT) -> Path:
-    """A trace of `days` days: the bundled days in turn, each shifted to its own date."""
+def build(days: int, name: str, folder: Path = OUT, events: list[dict] | None = None) -> Path:
+    """A trace of `days` days: the bundled days in turn, each shifted to its own date, with
+    `events` (records of their own, e.g. link or sf) at their times."""
     path = folder / name
     if path.exists():
         return path
+    pending = sorted(events or [], key=lambda e: e["t"])
     folder.mkdir(parents=True, exist_ok=True)
     bodies = []
     for day in DAYS:
@@ -39,7 +41,10 @@ def build(days: int, name: str, folder: Path = OUT) -> Path:
             for r in bodies[d % len(bodies)]:
                 if r["t"] >= DAY_S and d < days - 1:
                     continue  # each day's last record is the next day's first
-                f.write(json.dumps({**r, "t": r["t"] + d * DAY_S}, separators=(",", ":")) + "\n")
+                t = r["t"] + d * DAY_S
+                while pending and pending[0]["t"] <= t:
+                    f.write(json.dumps(pending.pop(0), separators=(",", ":")) + "\n")
+                f.write(json.dumps({**r, "t": t}, separators=(",", ":")) + "\n")
     return path
 
 
@@ -100,8 +105,46 @@ def telemetry() -> None:
               f"{day_s / 30:5.0%}")
 
 
+def uplinks_of(summary_out: Path) -> list[dict]:
+    return [json.loads(x) for x in (summary_out / "uplinks.jsonl").read_text().splitlines()]
+
+
+def on_the_air() -> None:
+    """Measured by replaying: three days at each spreading factor, and a 3-day outage."""
+    print("telemetry on the air, measured by benchctl replay over 3 bundled days (fake RAK3172, network server)")
+    print("  SF   status reports/day   busiest 24 h airtime (joins included)   generated/delivered/queued/dropped")
+    for sf in range(7, 13):
+        out = OUT / f"sf{sf}"
+        summary = replay(str(build(3, f"sf{sf}.jsonl.gz", events=[{"t": 0, "sf": sf}])), str(out)).summary
+        last_day = [u for u in uplinks_of(out) if u["fport"] == 1 and u["t"] >= 2 * DAY_S]
+        r = summary["reports"]
+        print(f"  {sf:<4} {len(last_day):10d}           {summary['max_airtime_24h_with_joins_s']:10.2f} s"
+              f"                          {r['generated']}/{r['delivered']}/{r['queued']}/{r['dropped']}")
+    down, up = 6 * 3600, 6 * 3600 + 3 * DAY_S
+    out = OUT / "outage"
+    trace = build(6, "outage.jsonl.gz", events=[{"t": down, "link": "down"}, {"t": up, "link": "up"}])
+    summary = replay(str(trace), str(out)).summary
+    uplinks = uplinks_of(out)
+    made = (up - down) // 900
+    first: dict[str, float] = {}
+    for u in uplinks:
+        if u["fport"] == 1 and u["t"] >= up and u["delivered"]:
+            first.setdefault(u["payload_hex"], u["t"])
+    times = sorted(first.values())
+    after = [u for u in uplinks if u["t"] >= up]
+    busiest_hour = max(sum(v["airtime_s"] for v in after if 0 <= v["t"] - u["t"] < 3600) for u in after)
+    r = summary["reports"]
+    print(f"  3-day outage at SF7: {made} reports made while the link was down; the last of them heard "
+          f"{(times[made - 1] - up) / 3600:.1f} h after the link returned (goal < 24 h)")
+    print(f"    busiest hour after the return {busiest_hour:.2f} s of airtime (cap 7.5 s), busiest 24 h of the "
+          f"run {summary['max_airtime_24h_with_joins_s']:.2f} s (cap 30 s); reports "
+          f"{r['generated']} made, {r['delivered']} delivered, {r['queued']} queued, {r['dropped']} dropped")
+
+
 def main() -> int:
     telemetry()
+    print()
+    on_the_air()
     print()
     speed()
     print()
