@@ -43,6 +43,7 @@ class AirtimeBudget:
         self.free_at = 0  # uptime ms the duty cycle allows the next uplink
         self.downlink_times = []  # uptime ms of the downlinks of the last 24 h (at most 10)
         self.total_us = 0
+        self.last_spend = 0  # uptime ms of the latest booking: what saved() measures ages from
 
     def _roll(self, now):
         while now - self.bucket_start >= _BUCKET_MS:
@@ -76,24 +77,33 @@ class AirtimeBudget:
     # -- across resets: the budget is on flash, or a reset loop could spend it many times --
 
     def saved(self):
-        """The buckets as text, newest last, in whole ms rounded up (never less than spent)."""
+        """The buckets as text, newest last, in whole ms rounded up (never less than spent),
+        then `;` and the age in whole seconds of each downlink of the last 24 h."""
         b = self.buckets
         n = len(b)
-        return ",".join([str((b[(self.newest + 1 + k) % n] + 999) // 1000) for k in range(n)])
+        ages = [str(max(0, self.last_spend - t) // 1000) for t in self.downlink_times]
+        return ",".join([str((b[(self.newest + 1 + k) % n] + 999) // 1000) for k in range(n)]) + ";" + ",".join(ages)
 
     def restore(self, text):
         """Buckets from `saved()`, as if no time had passed since (the bench cannot know how
         long it was off, so it assumes the shortest time: the budget frees no sooner than it
         should). False, and a full budget for this hour, if the text is not a saved budget."""
-        parts = text.split(",") if text else []
+        airtime, _, downlinks = text.partition(";")
+        parts = airtime.split(",") if airtime else []
         n = len(self.buckets)
         try:
             values = [int(p) * 1000 for p in parts]
             if len(values) != n or min(values) < 0:
                 raise ValueError
+            ages = [int(a) for a in downlinks.split(",")] if downlinks else []
+            if len(ages) > DOWNLINKS_PER_DAY or (ages and min(ages) < 0):
+                raise ValueError
+            # As if no time passed since: each downlink ages out no sooner than it should.
+            self.downlink_times = [-a * 1000 for a in ages]
         except ValueError:
             values = [0] * n
             values[n - 1] = self.budget_us // _HOUR_SHARE
+            self.downlink_times = [0] * DOWNLINKS_PER_DAY
             self.buckets = values
             self.newest = n - 1
             return False
@@ -103,6 +113,7 @@ class AirtimeBudget:
         return True
 
     def spend(self, now, toa_us):
+        self.last_spend = now
         self._roll(now)
         self.buckets[self.newest] += toa_us
         self.total_us += toa_us

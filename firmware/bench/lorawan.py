@@ -11,8 +11,8 @@ _JOIN_FIRST_MS = const(15000)
 _JOIN_MAX_MS = const(3600000)
 _SETUP_MAX_MS = const(300000)  # setting the modem up costs no airtime: try at least every 5 min
 _JOIN_PHY_BYTES = const(23)  # a JoinRequest: MHDR, JoinEUI, DevEUI, DevNonce, MIC
-_CHECK_EVERY = const(12)  # frames between link checks: 8 a day at 15-minute reports
-_CHECK_MAX_MS = const(10800000)  # and at least every 3 h while there is something to send
+_CHECK_EVERY = const(16)  # frames between link checks: 6 a day at 15-minute reports, so that
+_CHECK_MAX_MS = const(14400000)  # with a JoinAccept and a few commands they fit the ten a day
 _CHECK_DOWN_MS = const(1800000)  # while the link is down, probe it every 30 min
 _HOUR_MS = const(3600000)
 _JITTER_MS = const(30000)  # a new frame waits a random 0..30 s before its first transmission
@@ -219,6 +219,8 @@ class LoRaLink:
 
     def _joined(self, now, result):
         if result == "ok" and self.modem.joined:
+            self.budget.downlink(now)  # the JoinAccept is one of the day's ten
+            self.downlinks += 1
             self.log.info("lorawan", "joined after %d attempt(s)" % self.joins)
             self.state = "rate"
             self.join_wait_ms = _JOIN_FIRST_MS
