@@ -74,3 +74,69 @@ def test_no_24_hour_window_ever_exceeds_the_budget(requests):
         assert window <= 30_000_000
     for (t1, toa1), (t2, _) in itertools.pairwise(sent):
         assert t2 - t1 >= toa1 * 100 // 1000  # the duty cycle held between every two frames
+
+
+def test_no_hour_spends_more_than_a_quarter_of_the_day():
+    b = AirtimeBudget()
+    t, spent = 0, 0
+    while b.allows(t, 61_696):  # 12-byte frames at SF7, as fast as the duty cycle allows
+        b.spend(t, 61_696)
+        spent += 61_696
+        t += 6_200
+    assert 7_000_000 < spent <= 7_500_000
+    assert b.wait_ms(t, 61_696) > 0
+
+
+def test_a_refund_gives_back_only_what_is_still_in_its_quarter_hour():
+    b = AirtimeBudget()
+    b.spend(1000, 500_000)
+    assert b.refund(2000, 500_000, 1000) and b.spent_us(2000) == 0
+    b.spend(3000, 500_000)
+    assert not b.refund(1_000_000, 500_000, 3000)  # a new quarter hour began: it stays spent
+    assert b.spent_us(1_000_000) == 500_000
+
+
+def test_a_torn_or_foreign_budget_file_counts_this_hour_as_spent():
+    for text in ("", "garbage", "1,2,3", ";", ",".join(["1"] * 97) + ";-5", ",".join(["1"] * 97) + ";" + ",".join(["1"] * 11)):
+        b = AirtimeBudget()
+        assert not b.restore(text)
+        assert not b.allows(0, 50_000) or b.spent_us(0) >= 7_500_000
+        assert not b.downlink_allowed(0)
+
+
+@settings(max_examples=60)
+@given(st.lists(st.tuples(st.integers(1, 7_200_000), st.integers(7, 12), st.integers(1, 51), st.integers(1, 20),
+                          st.booleans(), st.integers(0, 3)), min_size=1, max_size=120))
+def test_resets_at_any_moment_never_let_a_day_exceed_the_budget(steps):
+    """The budget goes to flash after every booking and downlink, and comes back at boot as if no time had
+    passed; the bench's uptime starts again at 0. Whatever the resets, frames and downlinks,
+    no 24 h window of real time holds more than 30 s of airtime or more than 10 downlinks."""
+    b = AirtimeBudget()
+    saved = None
+    real = uptime = 0
+    sent, downs = [], []
+    for gap, sf, size, burst, reset, downlinks in steps:
+        real += gap
+        uptime += gap
+        if reset:
+            b = AirtimeBudget()
+            if saved is not None:
+                assert b.restore(saved)
+            uptime = 0
+        for k in range(burst):
+            toa = airtime_us(size, sf)
+            if b.allows(uptime + k * 1000, toa):
+                b.spend(uptime + k * 1000, toa)
+                saved = b.saved()
+                sent.append((real + k * 1000, toa))
+        for k in range(downlinks):
+            if b.downlink_allowed(uptime + 30_000 + k):
+                b.downlink(uptime + 30_000 + k)
+                saved = b.saved()
+                downs.append(real + 30_000 + k)
+        real += 31_000
+        uptime += 31_000
+    for t, _ in sent:
+        assert sum(a for s, a in sent if t <= s < t + 86_400_000) <= 30_000_000
+    for t in downs:
+        assert sum(1 for s in downs if t <= s < t + 86_400_000) <= 10

@@ -43,7 +43,7 @@ class AirtimeBudget:
         self.free_at = 0  # uptime ms the duty cycle allows the next uplink
         self.downlink_times = []  # uptime ms of the downlinks of the last 24 h (at most 10)
         self.total_us = 0
-        self.last_spend = 0  # uptime ms of the latest booking: what saved() measures ages from
+        self.latest = 0  # uptime ms of the latest booking or downlink: saved() measures ages from it
 
     def _roll(self, now):
         while now - self.bucket_start >= _BUCKET_MS:
@@ -81,7 +81,7 @@ class AirtimeBudget:
         then `;` and the age in whole seconds of each downlink of the last 24 h."""
         b = self.buckets
         n = len(b)
-        ages = [str(max(0, self.last_spend - t) // 1000) for t in self.downlink_times]
+        ages = [str(max(0, self.latest - t) // 1000) for t in self.downlink_times]
         return ",".join([str((b[(self.newest + 1 + k) % n] + 999) // 1000) for k in range(n)]) + ";" + ",".join(ages)
 
     def restore(self, text):
@@ -113,7 +113,8 @@ class AirtimeBudget:
         return True
 
     def spend(self, now, toa_us):
-        self.last_spend = now
+        if now > self.latest:
+            self.latest = now
         self._roll(now)
         self.buckets[self.newest] += toa_us
         self.total_us += toa_us
@@ -139,6 +140,8 @@ class AirtimeBudget:
     def downlink(self, now):
         self.downlink_allowed(now)
         self.downlink_times.append(now)
+        if now > self.latest:
+            self.latest = now
 
 
 def report_interval_s(configured_s, app_bytes, sf, share_pct=70, budget_us=BUDGET_US):

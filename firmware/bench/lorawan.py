@@ -81,6 +81,12 @@ class LoRaLink:
         if self.on_spend is not None:
             self.on_spend()
 
+    def _downlink_heard(self, now):
+        self.budget.downlink(now)
+        self.downlinks += 1
+        if self.on_spend is not None:
+            self.on_spend()  # it counts against the ten a day after a reset, too
+
     def _refund(self, now):
         # The modem never said OK: nothing went on the air.
         if not self.modem.accepted and self.budget.refund(now, self._booked[0], self._booked[1]):
@@ -178,8 +184,7 @@ class LoRaLink:
         """Every downlink counts against the ten a day. FPort 14 is the server asking for
         reports again (one byte: the first missing status report); the rest are the bench's."""
         for fport, data in self.modem.downlinks:
-            self.downlinks += 1
-            self.budget.downlink(now)
+            self._downlink_heard(now)
             if fport != _FPORT_RESEND or len(data) != 1:
                 if len(self.inbox) >= _DOWNLINKS:
                     self.inbox.pop(0)
@@ -219,8 +224,7 @@ class LoRaLink:
 
     def _joined(self, now, result):
         if result == "ok" and self.modem.joined:
-            self.budget.downlink(now)  # the JoinAccept is one of the day's ten
-            self.downlinks += 1
+            self._downlink_heard(now)  # the JoinAccept is one of the day's ten
             self.log.info("lorawan", "joined after %d attempt(s)" % self.joins)
             self.state = "rate"
             self.join_wait_ms = _JOIN_FIRST_MS
@@ -307,8 +311,7 @@ class LoRaLink:
             self.last_check = now
             self.since_check = 0
             if modem.link_ok is True:
-                self.budget.downlink(now)  # the LinkCheckAns was a downlink
-                self.downlinks += 1
+                self._downlink_heard(now)  # the LinkCheckAns was a downlink
                 self.link_up = True
                 self.checked = self.cursor
                 self.queue.ack_to(self.cursor)
