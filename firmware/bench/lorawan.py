@@ -6,15 +6,12 @@ from micropython import const
 
 from bench.airtime import AirtimeBudget, airtime_us, phy_airtime_us
 from bench.jitter import Jitter
+from bench.retry import Retry
 
-_JOIN_FIRST_MS = const(15000)
-_JOIN_MAX_MS = const(3600000)
-_SETUP_MAX_MS = const(300000)  # setting the modem up costs no airtime: try at least every 5 min
 _JOIN_PHY_BYTES = const(23)  # a JoinRequest: MHDR, JoinEUI, DevEUI, DevNonce, MIC
 _CHECK_EVERY = const(16)  # frames between link checks: 6 a day at 15-minute reports, so that
 _CHECK_MAX_MS = const(14400000)  # with a JoinAccept and a few commands they fit the ten a day
 _CHECK_DOWN_MS = const(1800000)  # while the link is down, probe it every 30 min
-_HOUR_MS = const(3600000)
 _JITTER_MS = const(30000)  # a new frame waits a random 0..30 s before its first transmission
 _FPORT_RESEND = const(14)  # downlink: send again from status report N (docs/payload-v1.md)
 _BUSY_POLL_MS = const(500)  # while the modem works on a command, look at its answers this often
@@ -23,13 +20,6 @@ _IDLE_MS = const(3600000)  # nothing to do: the link needs no tick of its own
 _CHECK_FOPTS = const(1)  # LinkCheckReq rides in FOpts: one byte, CID 0x02 (TS001 5.3)
 _DOWNLINKS = const(4)
 _FAILURES = const(3)  # commands in a row the modem fails before it is set up again
-
-
-def join_budget_us(since_boot_ms):
-    """TS001 7 (retransmission back-off): join airtime at most 36 s in the first hour after
-    power-up, 36 s in each of the next ten hours, 8.7 s per 24 h after that."""
-    # The window itself (the first hour, then ten hours, then each day) is LoRaLink._window.
-    return 36000000 if since_boot_ms < 11 * _HOUR_MS else 8700000
 
 
 class LoRaLink:
@@ -41,10 +31,7 @@ class LoRaLink:
         self.on_spend = None  # called right after airtime is booked, before it is spent
         self.state = "setup"  # setup -> join -> joined, with "rate" after every uplink
         self.setup_step = 0
-        self.next_join = 0
-        self.join_wait_ms = _JOIN_FIRST_MS
-        self.join_airtime_us = 0  # spent in the current TS001 window
-        self.join_window = 0  # which window it is: 0 first hour, 1 next ten hours, then days
+        self.retry = Retry()  # when setting up or joining may be tried again
         self.joins = 0
         self.sf = 7  # the modem's data rate as a spreading factor: asked after every uplink
         self.cursor = queue.tail  # the next record to send
@@ -69,9 +56,6 @@ class LoRaLink:
         self.failures = 0  # modem commands failed in a row
         self.restarts = 0  # times the modem was set up again after failing
         self._booked = (0, 0)  # (airtime us, when) of the frame in flight, to refund if it never left
-
-    def _window(self, now):
-        return 0 if now < _HOUR_MS else (1 if now < 11 * _HOUR_MS else 2 + (now - 11 * _HOUR_MS) // 86400000)
 
     def _book(self, now, toa):
         # Booked, and on flash through on_spend, before the modem is asked: a reset between
@@ -101,7 +85,7 @@ class LoRaLink:
             return False
         self.restarts += 1
         self.log.warn("lorawan", "the modem failed %d commands in a row (last: %s, %s); setting it up again in %d s"
-                      % (self.failures, what, self.modem.result, self.join_wait_ms // 1000))
+                      % (self.failures, what, self.modem.result, self.retry.wait_ms // 1000))
         self.failures = 0
         self.setup_step = 0
         self.modem.joined = False
@@ -118,8 +102,8 @@ class LoRaLink:
             return _BUSY_POLL_MS
         state = self.state
         if state == "setup":
-            if now < self.next_join:
-                return self.next_join - now
+            if self.retry.due(now):
+                return self.retry.due(now)
             modem.setup(now, self.setup_step)
             self.state = "setup_wait"
             return _BUSY_POLL_MS
@@ -128,12 +112,12 @@ class LoRaLink:
                 self.setup_step += 1
                 if self.setup_step >= len(modem.SETUP):
                     self.state = "rate"  # the join request's airtime depends on it too
-                    self.join_wait_ms = _JOIN_FIRST_MS
+                    self.retry.succeeded()
                 else:
                     self.state = "setup"
                 return _NEXT_STEP_MS
             self.log.warn("lorawan", "the modem does not take %s (%s); next try in %d s" % (
-                modem.SETUP[self.setup_step], modem.result, self.join_wait_ms // 1000))
+                modem.SETUP[self.setup_step], modem.result, self.retry.wait_ms // 1000))
             self._back_off(now, "setup")
             return _NEXT_STEP_MS
         if state == "join":
@@ -159,8 +143,7 @@ class LoRaLink:
         return self._send(now)
 
     def _back_off(self, now, state):
-        self.next_join = now + self.join_wait_ms
-        self.join_wait_ms = min(self.join_wait_ms * 2, _JOIN_MAX_MS if state == "join" else _SETUP_MAX_MS)
+        self.retry.failed(now, state == "join")
         self.state = state
 
     def _rate(self):
@@ -205,18 +188,15 @@ class LoRaLink:
     # -- joining -------------------------------------------------------------------------------
 
     def _join(self, now):
-        if now < self.next_join:
-            return self.next_join - now
-        window = self._window(now)
-        if window != self.join_window:
-            self.join_window = window
-            self.join_airtime_us = 0
+        wait = self.retry.due(now)
+        if wait:
+            return wait
         toa = phy_airtime_us(_JOIN_PHY_BYTES, self.sf)
-        if self.join_airtime_us + toa > join_budget_us(now) or not self.budget.allows(now, toa):
-            self.next_join = now + 60000
+        if not self.retry.join_allows(now, toa) or not self.budget.allows(now, toa):
+            self.retry.later(now, 60000)
             return 60000
         self._book(now, toa)
-        self.join_airtime_us += toa
+        self.retry.joined_for(toa)
         self.joins += 1
         self.modem.join(now)
         self.state = "joining"
@@ -227,11 +207,11 @@ class LoRaLink:
             self._downlink_heard(now)  # the JoinAccept is one of the day's ten
             self.log.info("lorawan", "joined after %d attempt(s)" % self.joins)
             self.state = "rate"
-            self.join_wait_ms = _JOIN_FIRST_MS
+            self.retry.succeeded()
             self.cursor = self.checked  # what was not confirmed goes again
             return
         self._refund(now)
-        self.log.warn("lorawan", "join failed (%s); next try in %d s" % (result, self.join_wait_ms // 1000))
+        self.log.warn("lorawan", "join failed (%s); next try in %d s" % (result, self.retry.wait_ms // 1000))
         self._back_off(now, "join")
 
     # -- sending -------------------------------------------------------------------------------
