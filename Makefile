@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_TRACE := tests/traces/park-summer-day.jsonl
 # Each board, checked against its port's stubs: BOARD_PORTS holds board:port pairs.
-BOARD_PORTS := esp32-rak3172:esp32 rp2040-rak3172:rp2
+BOARD_PORTS := esp32-rak3172:esp32 esp32-wifi:esp32 rp2040-rak3172:rp2
 
 .PHONY: help setup demo test lint typecheck mpy pytest bench clean
 

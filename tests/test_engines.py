@@ -14,7 +14,7 @@ def outputs(path):
     return tuple((path / name).read_bytes() for name in ("console.log", "summary.json", "uplinks.jsonl"))
 
 
-def fault_day(tmp_path):
+def fault_day(tmp_path, board=None):
     """A day with every fault kind on every role, resets mid-way, console noise: the harshest
     trace the tests have, so the engines are compared where it matters."""
     rng = random.Random(7)
@@ -40,13 +40,15 @@ def fault_day(tmp_path):
                                           {"fport": 12, "hex": "00"}, {"fport": 10, "hex": "ff01"},
                                           {"fport": 14, "hex": "03"}, {"fport": 13, "hex": "b007"}])
         records.append(rec)
-    return write_trace(tmp_path / "faults.jsonl", records)
+    return write_trace(tmp_path / "faults.jsonl", records, {"board": board} if board else None)
 
 
-@pytest.mark.parametrize("trace", [*BUNDLED, "faults"], ids=lambda p: getattr(p, "stem", p))
+@pytest.mark.parametrize("trace", [*BUNDLED, "faults", "faults-wifi"], ids=lambda p: getattr(p, "stem", p))
 def test_cpython_and_micropython_print_the_same_bytes(tmp_path, trace):
     if trace == "faults":
         trace = fault_day(tmp_path)
+    elif trace == "faults-wifi":
+        trace = fault_day(tmp_path, "esp32-wifi")
     replay(str(trace), str(tmp_path / "cpython"))
     replay(str(trace), str(tmp_path / "micropython"), engine="micropython")
     cp, mp = outputs(tmp_path / "cpython"), outputs(tmp_path / "micropython")

@@ -7,7 +7,7 @@ import json
 
 from benchctl import codec
 from benchctl.replay import replay
-from conftest import write_trace
+from conftest import TRACES, write_trace
 
 DAY = 86400
 BASE = {"solar_v": 18.0, "solar_a": 1.0, "batt_v": 13.2, "batt_a": 0.5, "batt_c": 15.0, "air_c": 12.0,
@@ -149,3 +149,56 @@ def test_the_console_status_shows_the_radio(tmp_path):
     _, _, console = run(tmp_path, [{"t": 0, **BASE}, {"t": 1000, "console": "status"}, {"t": 1010}])
     assert "radio lorawan joined, SF7, link up, 2 sent (0 again)" in console
     assert "downlinks 0 applied, 0 rejected" in console
+
+
+# -- Wi-Fi and MQTT ---------------------------------------------------------------------------
+
+
+def test_over_wifi_every_report_reaches_the_broker_as_the_decoders_json(tmp_path):
+    day = str(TRACES / "park-summer-day.jsonl")
+    wifi = replay(day, str(tmp_path / "wifi"), board_name="esp32-wifi").summary
+    lora = replay(day, str(tmp_path / "lora")).summary
+    assert wifi["reports"] == {"generated": 96, "delivered": 96, "queued": 0, "dropped": 0}
+    assert wifi["airtime_s"] == 0 and wifi["sit_sessions"] == lora["sit_sessions"]
+    published = [json.loads(line) for line in (tmp_path / "wifi" / "uplinks.jsonl").read_text().splitlines()]
+    assert {u["transport"] for u in published} == {"mqtt"} and all(u["fport"] is None for u in published)
+    assert published[0]["topic"] == "benches/SM-001/online" and bytes.fromhex(published[0]["payload_hex"]) == b"online"
+    statuses = [json.loads(bytes.fromhex(u["payload_hex"])) for u in published if u["topic"].endswith("/status")]
+    frames = [json.loads(line) for line in (tmp_path / "lora" / "uplinks.jsonl").read_text().splitlines()]
+    decoded = [codec.decode(1, bytes.fromhex(u["payload_hex"]))[0] for u in frames if u["fport"] == 1]
+    assert statuses[:95] == decoded[:95]  # the same reports, field for field, on either transport
+
+
+def test_over_wifi_an_outage_waits_on_flash_and_goes_out_when_the_broker_is_back(tmp_path):
+    records = [{"t": 0, **BASE}, {"t": 3600, "link": "down"}, {"t": 5 * 3600, "link": "up"}, {"t": 6 * 3600}]
+    summary, uplinks, console = run(tmp_path, records, board_name="esp32-wifi")
+    assert summary["reports"] == {"generated": 24, "delivered": 24, "queued": 0, "dropped": 0}
+    assert "WARN  wifi: Wi-Fi smiltene-parks did not connect" in console
+    assert "not-printed" not in console  # the Wi-Fi key never reaches the console
+    late = [u for u in uplinks if u["t"] >= 5 * 3600 and u["topic"].endswith("/status")]
+    numbers = [json.loads(bytes.fromhex(u["payload_hex"]))["seq"] for u in late]
+    assert numbers[:17] == list(range(4, 21))  # the backlog, oldest first
+
+
+def test_over_wifi_commands_arrive_on_the_cmd_topic_and_are_checked_like_downlinks(tmp_path):
+    records = [{"t": 0, **BASE}, {"t": 600, "downlink": hexa({"config": {"report_interval_s": 1800}})},
+               {"t": 700, "downlink": {"fport": 10, "hex": "0105"}}, {"t": 800, "downlink": hexa({"read_config": True})},
+               {"t": 3 * 3600}]
+    summary, uplinks, console = run(tmp_path, records, board_name="esp32-wifi")
+    assert summary["downlinks"] == {"applied": 2, "rejected": 1}
+    assert "INFO  command: from mqtt: config report_interval_s=1800" in console
+    assert "rejected from mqtt: report_interval_s must be 60..86400 s, got 5" in console
+    events = [json.loads(bytes.fromhex(u["payload_hex"])) for u in uplinks if u["topic"].endswith("/event")]
+    assert [e["fport"] for e in events].count(3) == 2  # the configuration read back, two frames
+
+
+def test_over_wifi_a_broker_that_talks_garbage_or_goes_quiet_never_stops_the_bench(tmp_path):
+    records = [{"t": 0, **BASE},
+               {"t": 3600, "fault": {"sensor": "radio", "kind": "garbage", "for_s": 1800}},
+               {"t": 2 * 3600, "fault": {"sensor": "radio", "kind": "nack", "for_s": 1800}},
+               {"t": 3 * 3600, "fault": {"sensor": "radio", "kind": "stuck", "for_s": 1800}},
+               {"t": 5 * 3600}]
+    summary, _, console = run(tmp_path, records, board_name="esp32-wifi")
+    assert "ERROR loop" not in console and summary["resets"] == {}
+    assert summary["reports"]["dropped"] == 0 and accounted(summary)
+    assert summary["reports"]["queued"] <= 1

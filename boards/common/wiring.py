@@ -30,6 +30,33 @@ def _pin_in(number):
     return machine.Pin(number, machine.Pin.IN)
 
 
+def _wifi(hw, store):
+    import network
+    import socket
+
+    wlan = network.WLAN(network.STA_IF)
+    wlan.active(True)
+    wlan.config(pm=wlan.PM_POWERSAVE)  # modem sleep between beacons
+    hw.wlan = wlan
+    raw = store.read("network.json")  # ssid, key, broker, port: provisioned, never printed
+    try:
+        hw.network = json.loads(raw) if raw else {}
+    except ValueError:
+        hw.network = {}
+
+    def open_socket(host, port):
+        # Blocking for at most 5 s (DNS and TCP connect), inside the 30 s watchdog; then
+        # non-blocking, as the MQTT client polls it.
+        addr = socket.getaddrinfo(host, port)[0][-1]
+        sock = socket.socket()
+        sock.settimeout(5)
+        sock.connect(addr)
+        sock.setblocking(False)
+        return sock
+
+    hw.open_socket = open_socket
+
+
 def build(sleep):
     with open("board.json") as f:
         board = json.load(f)
@@ -55,6 +82,8 @@ def build(sleep):
         # RAK3172 RUI3: 115200 8N1; a +EVT:RX line with 51 bytes is about 140 characters.
         hw.modem_uart = machine.UART(modem["uart"], baudrate=modem["baud"], tx=modem["tx"], rx=modem["rx"],
                                      rxbuf=512, timeout=0)
+    if board.get("wifi"):
+        _wifi(hw, store)
     hw.seed = int.from_bytes(os.urandom(4), "big") or 1  # send jitter differs bench to bench
     hw.port_pins = [machine.Pin(n, machine.Pin.OUT, value=0) for n in board.get("port_pins", ())]
     if "qi_pin" in board:

@@ -64,13 +64,23 @@ def parse_downlink(fport, data):
 
 
 def parse_json(payload):
-    """An MQTT command: the same shapes as the TS013 codec's encodeDownlink input."""
+    """An MQTT command: the same shapes as the TS013 codec's encodeDownlink input, or a
+    downlink's own bytes as {"fport": N, "hex": "..."}."""
     try:
         data = json.loads(payload)
     except ValueError:
         return None, "not JSON"
     if not isinstance(data, dict):
         return None, "a command is one JSON object"
+    if "fport" in data or "hex" in data:
+        # A LoRaWAN downlink's bytes, as the network server would send them: the same command.
+        fport, hexa = data.get("fport"), data.get("hex")
+        if isinstance(fport, bool) or not isinstance(fport, int) or not isinstance(hexa, str) or len(hexa) % 2:
+            return None, "a raw command is {\"fport\": 10..14, \"hex\": \"even number of hex digits\"}"
+        for ch in hexa:
+            if ch not in "0123456789abcdefABCDEF":
+                return None, "hex holds %r, which is not a hex digit" % ch
+        return parse_downlink(fport, bytes([int(hexa[i:i + 2], 16) for i in range(0, len(hexa), 2)]))
     if "config" in data:
         values = data["config"]
         if not isinstance(values, dict):

@@ -14,6 +14,8 @@ _BACKOFF_MAX_MS = const(600000)
 _KEEPALIVE_S = const(120)
 _SESSION_TIMEOUT_MS = const(10000)  # CONNACK or PUBACK later than this: the session is dead
 _COMMANDS = const(4)
+_BUSY_MS = const(200)  # connecting, or a frame waits for its PUBACK: look again soon
+_IDLE_MS = const(30000)  # connected with nothing to send: the keepalive needs a ping a minute
 
 
 class WifiLink:
@@ -34,6 +36,7 @@ class WifiLink:
         self.joining_until = 0
         self.session_since = 0
         self.in_flight = None  # (packet id, queue seq, since ms)
+        self.sending = None  # queue seq of the record being handed to the socket
         self.last_ping = 0
         self.commands = []  # (topic, payload) from benches/<id>/cmd, oldest first
         self.published = 0
@@ -56,31 +59,41 @@ class WifiLink:
         self.in_flight = None
 
     def tick(self, now):
+        """One step; returns the ms until the link wants the next one."""
         if not self.wlan.isconnected():
             self._drop()
             if self.joining_until and now < self.joining_until:
-                return
+                return _BUSY_MS
             if self.joining_until:
                 self.joining_until = 0
                 self._fail(now, "Wi-Fi %s did not connect (status %s)" % (self.ssid, self.wlan.status()))
-                return
+                return self.next_try - now
             if now >= self.next_try:
                 self.wifi_attempts += 1
                 self.wlan.connect(self.ssid, self.key)
                 self.joining_until = now + _WIFI_TIMEOUT_MS
-            return
+                return _BUSY_MS
+            return self.next_try - now
         self.joining_until = 0
         if self.mqtt is None:
             if now < self.next_try:
-                return
+                return self.next_try - now
             self._open(now)
-            return
+            return _BUSY_MS
         try:
-            self.mqtt.poll(now)
-        except MqttError as e:
-            self._fail(now, "broker stream broken (%s)" % e)
-            return
+            self._session(now)
+        except (OSError, MqttError) as e:  # the connection broke under a send or a read
+            self._fail(now, "broker connection lost (%s)" % e)
+            return self.next_try - now
+        if self.mqtt is None or not self.mqtt.connected or self.in_flight is not None or len(self.queue):
+            return _BUSY_MS
+        return _IDLE_MS
+
+    def _session(self, now):
         m = self.mqtt
+        if m is None:
+            return
+        m.poll(now)
         if m.closed:
             self._fail(now, "the broker closed the connection")
             return
@@ -101,12 +114,12 @@ class WifiLink:
     def _open(self, now):
         try:
             sock = self.open_socket(self.host, self.port)
+            self.mqtt = MqttClient(sock)
+            self.sessions += 1
+            self.mqtt.connect(self.client_id, _KEEPALIVE_S, self.prefix + "online", b"offline", True)
         except OSError as e:
             self._fail(now, "cannot reach the broker %s:%d (%s)" % (self.host, self.port, e))
             return
-        self.mqtt = MqttClient(sock)
-        self.sessions += 1
-        self.mqtt.connect(self.client_id, _KEEPALIVE_S, self.prefix + "online", b"offline", True)
         self.session_since = now
 
     def _started(self, now, m):
@@ -145,5 +158,7 @@ class WifiLink:
         else:
             hexa = "".join(["%02x" % b for b in payload])
             topic, body = self.prefix + "event", ('{"fport":%d,"hex":"%s"}' % (fport, hexa)).encode()
+        self.sending = seq  # for whoever watches the broker: which record this is
         pid = m.publish(topic, body, 1, False)
+        self.sending = None
         self.in_flight = (pid, seq, now)

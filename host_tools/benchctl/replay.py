@@ -113,11 +113,13 @@ def _seconds(us: int) -> float:
     return round(us / 1_000_000, 3)
 
 
-def uplink_line(t_ms: int, fport: int, payload_hex: str, airtime_us: int, delivered: bool) -> str:
-    """One line of uplinks.jsonl (replay-v1.md) for a LoRaWAN frame."""
+def uplink_line(t_ms: int, fport: int | None, payload_hex: str, airtime_us: int | None, delivered: bool,
+                topic: str | None = None) -> str:
+    """One line of uplinks.jsonl (replay-v1.md): a LoRaWAN frame, or an MQTT publish (topic)."""
     t = t_ms // 1000 if t_ms % 1000 == 0 else t_ms / 1000
-    return json.dumps({"t": t, "transport": "lorawan", "fport": fport, "topic": None, "payload_hex": payload_hex,
-                       "airtime_s": airtime_us / 1_000_000, "delivered": delivered}) + "\n"
+    return json.dumps({"t": t, "transport": "lorawan" if topic is None else "mqtt", "fport": fport, "topic": topic,
+                       "payload_hex": payload_hex, "airtime_s": None if airtime_us is None else airtime_us / 1_000_000,
+                       "delivered": delivered}) + "\n"
 
 
 class UplinkLog:
@@ -128,11 +130,15 @@ class UplinkLog:
         self.frames = _Window()  # the frames of uplinks.jsonl
         self.all = _Window()  # and the JoinRequests, which fair use counts as well
 
-    def add(self, t_ms: int, fport: int | None, payload_hex: str, airtime_us: int, delivered: bool) -> None:
+    def add(self, t_ms: int, fport: int | None, payload_hex: str, airtime_us: int | None, delivered: bool,
+            topic: str | None = None) -> None:
+        if topic is not None or airtime_us is None:
+            self.file.write(uplink_line(t_ms, None, payload_hex, None, delivered, topic))  # MQTT: no airtime
+            return
         if fport is not None:
             self.file.write(uplink_line(t_ms, fport, payload_hex, airtime_us, delivered))
             self.frames.add(t_ms, airtime_us)
-        self.all.add(t_ms, airtime_us)
+        self.all.add(t_ms, airtime_us)  # a JoinRequest (fport None) too
 
 
 class _Window:
@@ -170,8 +176,8 @@ def _run_cpython(board, trace, values, blob, write, progress, uplinks) -> dict[s
     from benchctl.sim.runner import replay
     from benchctl.tape import records
 
-    def on_air(t, fport, payload, toa_us, delivered):
-        uplinks.add(t, fport, payload.hex(), toa_us, delivered)
+    def on_air(t, fport, payload, toa_us, delivered, topic=None):
+        uplinks.add(t, fport, payload.hex(), toa_us, delivered, topic)
 
     return replay(board, records(trace, progress), values, blob, trace.header.bench, write, on_air=on_air)
 
@@ -216,10 +222,10 @@ def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: st
         raise FirmwareFailed("under MicroPython the replay failed:\n" + (err or "\n".join(tail)).strip())
     with open(work / "air.txt") as air:
         for line in air:
-            t, fport, payload_hex, toa_us, delivered = line.split()
-            port = int(fport)
-            uplinks.add(int(t), None if port < 0 else port, "" if payload_hex == "-" else payload_hex, int(toa_us),
-                        delivered == "1")
+            t, fport, payload_hex, toa_us, delivered, topic = line.split()
+            port, toa = int(fport), int(toa_us)
+            uplinks.add(int(t), None if port < 0 else port, "" if payload_hex == "-" else payload_hex,
+                        None if toa < 0 else toa, delivered == "1", None if topic == "-" else topic)
     return json.loads(out.read_text())
 
 

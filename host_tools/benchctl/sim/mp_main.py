@@ -57,10 +57,10 @@ def main(argv):
     config_json = setup["config_json"].encode() if setup["config_json"] is not None else None
     air = open(air_path, "w")
 
-    def on_air(t, fport, payload, toa_us, delivered):
+    def on_air(t, fport, payload, toa_us, delivered, topic=None):
         # The host turns these into uplinks.jsonl, so that both engines write the same bytes.
-        air.write("%d %d %s %d %d\n" % (t, -1 if fport is None else fport, "".join(["%02x" % b for b in payload]) or "-",
-                                         toa_us, 1 if delivered else 0))
+        air.write("%d %d %s %d %d %s\n" % (t, -1 if fport is None else fport, "".join(["%02x" % b for b in payload]) or "-",
+                                            -1 if toa_us is None else toa_us, 1 if delivered else 0, topic or "-"))
 
     totals = replay(board, _tape(tape), setup["values"], config_json, bench_id, write, int(seed), queue_block,
                     on_air)

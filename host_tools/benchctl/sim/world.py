@@ -4,6 +4,7 @@
 # a console line wakes the loop, a reset or the end of the tape unwinds it.
 from bench.hardware import Hardware
 from bench.queue import block_bytes
+from benchctl.sim.broker import FakeBroker, FakeWlan
 from benchctl.sim.flash import FakeBlock, FakeFlash
 from benchctl.sim.i2c import FakeI2C, Fault
 from benchctl.sim.ina import FakeINA219, FakeINA226, FakeINA3221
@@ -99,10 +100,29 @@ class World:
         self.airtime_us = 0
         self.joins = 0
         self.join_airtime_us = 0
+        self.link_up = True
+        self.bench_id = "?"
+        self.wlan = self.broker = None
         if "modem" in board:
             self.modem = FakeRak3172(self.rng)
             self.modem.on_air = self._heard
             self.server = NetworkServer(self.modem, 700)
+        elif board.get("wifi"):
+            self.wlan = FakeWlan(self)
+            self.broker = FakeBroker(self, self.rng)
+            self.broker.on_publish = self._published
+            self.server = NetworkServer(None, 700)
+
+    def _published(self, topic, payload, delivered):
+        """A PUBLISH reached the broker's socket; the broker took it unless it is faulted."""
+        self.uplinks += 1
+        self.uplink_bytes += len(payload)
+        if delivered:
+            link = self.bench.radio.wifi if self.bench is not None else None
+            seq = None if link is None else link.sending
+            self.server.hear(self.now, seq, 1 if topic.endswith("/status") else 2, b"")
+        if self.on_air is not None:
+            self.on_air(self.now, None, payload, None, delivered, topic)
 
     def _heard(self, t, fport, payload, toa_us, delivered):
         """An uplink left the fake modem: count it, and let the server hear it if the link was up.
@@ -136,6 +156,12 @@ class World:
         hw.qi_pin = self.qi_pin
         hw.queue_block = self.queue_block
         hw.modem_uart = self.modem
+        self.bench_id = bench_id
+        if self.wlan is not None:
+            self.wlan.since = None  # the station starts disconnected after a reset
+            hw.wlan = self.wlan
+            hw.open_socket = self.broker.open_socket
+            hw.network = {"ssid": "smiltene-parks", "key": "not-printed", "broker": "mqtt.bench.test", "port": 1883}
         hw.seed = self.rng.below(0x7FFFFFFF) + 1
         hw.clock = self.clock
         hw.sleep = self.sleep
@@ -257,13 +283,21 @@ class World:
                 else:
                     self.flash.tear()
             raise Reset(cause)
-        elif self.modem is not None:
-            if kind == "link":
-                self.modem.link_up = value == "up"
-            elif kind == "sf":
+        elif kind == "link":
+            self.link_up = value == "up"
+            if self.modem is not None:
+                self.modem.link_up = self.link_up
+            elif self.broker is not None and not self.link_up:
+                self.broker.link_down()
+        elif kind == "sf":
+            if self.modem is not None:
                 self.modem.network_sf = value
-            elif kind == "downlink":
+        elif kind == "downlink":
+            if self.modem is not None:
                 self.modem.downlinks.append(value)  # the network holds it for the next uplink
+            elif self.broker is not None:
+                # The application publishes the same bytes on benches/<id>/cmd.
+                self.broker.command(('{"fport": %d, "hex": "%s"}' % (value[0], value[1])).encode())
 
     def _set_fault(self, role, fault):
         if role == "solar" and self.solar is not None:
@@ -279,6 +313,8 @@ class World:
         elif role == "radio":
             if self.modem is not None:
                 self.modem.fault = fault
+            if self.broker is not None:
+                self.broker.fault = fault
         elif role == "occupancy":
             self.pir_fault = fault
             if self.pir is not None and fault == Fault.NACK:
