@@ -31,8 +31,9 @@ def _pin_in(number):
 
 
 def _wifi(hw, store):
-    import network
     import socket
+
+    import network
 
     wlan = network.WLAN(network.STA_IF)
     wlan.active(True)
