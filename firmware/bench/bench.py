@@ -80,6 +80,8 @@ class Bench:
         self.commands_applied = 0
         self.commands_rejected = 0
         self.radio = Radio(hw, self.queue, self.log, self.command)
+        self.radio_due = 0  # uptime ms the radio wants its next tick
+        self.radio_head = -1  # the queue's head when the radio last ran
         self.seq = 0
         self.usable = 0
         self.last_ticks = now_ticks
@@ -203,8 +205,12 @@ class Bench:
             self.next_sample += interval
             if self.next_sample <= self.uptime:
                 self.next_sample = self.uptime + interval
+        # The radio runs when it asked to, or at once when a new frame joined the queue.
+        if self.uptime >= self.radio_due or self.queue.head != self.radio_head:
+            self.radio_head = self.queue.head
+            self.radio_due = self.uptime + self.radio.tick(self.uptime)
         wait = self.next_sample - self.uptime
-        radio_wait = self.radio.tick(self.uptime)
+        radio_wait = self.radio_due - self.uptime
         self.crashes_in_row = 0
         return radio_wait if radio_wait < wait else wait
 
