@@ -147,4 +147,4 @@ def test_boot_port_fault_and_sensor_fault_events_wait_in_the_queue(sim):
     assert {"frame": "port_fault", "port": 1, "fault": "over-current", "current_ma": 3000, "retry_s": 300} in decoded
     assert any(d["frame"] == "sensor_fault" and d["sensor"] == "battery" for d in decoded)
     out = "\n".join(sim.type("status"))
-    assert "reports 0 made; 3 frames waiting on flash, 0 dropped, 0 lost" in out
+    assert "reports 0 made; 3 frame(s) waiting on flash, 0 dropped, 0 lost" in out

@@ -26,3 +26,12 @@ def test_readme_opens_with_the_two_commands():
     commands = [line.split("#")[0].strip() for line in blocks[0].splitlines() if line.strip()]
     assert commands == ["make demo", "make test"]
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_console_page_shows_what_the_firmware_prints(tmp_path):
+    from benchctl.replay import replay
+
+    replay(str(ROOT / "docs" / "examples" / "console-session.jsonl"), str(tmp_path))
+    page = (ROOT / "docs" / "console.md").read_text()
+    printed = (tmp_path / "console.log").read_text()
+    assert "```\n" + printed + "```" in page, "docs/console.md: paste the replay's console.log again"

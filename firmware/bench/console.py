@@ -72,7 +72,7 @@ class Shell:
         failing = b.sensors.failing()
         self.out("sensors " + ("ok" if not failing else "failing: " + " ".join(failing)))
         q = b.queue
-        self.out("reports %d made; %d frames waiting on flash, %d dropped, %d lost" % (b.seq, len(q), q.dropped, q.lost))
+        self.out("reports %d made; %d frame(s) waiting on flash, %d dropped, %d lost" % (b.seq, len(q), q.dropped, q.lost))
         self.out("radio " + b.radio.status(b.uptime))
         self.out("downlinks %d applied, %d rejected" % (b.commands_applied, b.commands_rejected))
 

@@ -22,6 +22,7 @@ def _duration(seconds: float) -> str:
 def describe(summary: dict) -> str:
     """The short human summary replay prints on stdout."""
     r = summary["reports"]
+    d = summary["downlinks"]
     ports = ", ".join(f"port {k}: {v}" for k, v in summary["charge_sessions_by_port"].items())
     resets = ", ".join(f"{k} {v}" for k, v in summary["resets"].items()) or "none"
     return "\n".join([
@@ -31,6 +32,9 @@ def describe(summary: dict) -> str:
         f"  charging  {summary['charge_sessions']} sessions ({ports}), {summary['port_energy_wh']} Wh",
         f"  reports   {r['generated']} made, {r['delivered']} delivered, {r['queued']} queued, "
         f"{r['dropped']} dropped",
+        f"  radio     {summary['uplinks']} uplinks, {summary['uplink_bytes']} bytes, {summary['airtime_s']} s on air "
+        f"(busiest 24 h {summary['max_airtime_24h_with_joins_s']} s of 30 s with {summary['joins']} join(s))",
+        f"  downlinks {d['applied']} applied, {d['rejected']} rejected",
         f"  resets    {resets}",
     ])
 
