@@ -14,7 +14,14 @@ from conftest import SimBench
 
 def apply(sim, fport, data):
     command, why = parse_downlink(fport, data)
-    return sim.bench.command(command, why, "lorawan")
+    return sim.bench.command(command, why, "lorawan", fport)
+
+
+def events(sim):
+    """The event frames waiting in the bench's queue, decoded."""
+    q = sim.bench.queue
+    frames = [q.record(seq) for seq in range(q.tail, q.head)]
+    return [codec.decode(2, f[1])[0] for f in frames if f is not None and f[0] == 2]
 
 
 def test_a_config_downlink_from_the_codec_is_applied_and_saved(sim):
@@ -31,6 +38,17 @@ def test_one_bad_value_rejects_the_whole_command(sim):
     assert sim.bench.cfg.v["radar_max_cm"] == 150  # not applied halfway
     assert sim.bench.commands_rejected == 1
     assert sim.console.matching("rejected from lorawan: report_interval_s must be 60..86400 s, got 5")
+    assert events(sim)[-1] == {"frame": "command_rejected", "source": "lorawan", "fport": 10, "reason": "bad value"}
+
+
+def test_each_rejection_goes_back_to_the_server_with_its_reason(sim):
+    for fport, data in ((10, b"\x63\x01"), (10, b"\x01"), (11, b"\x07\x01"), (99, b"\x00"), (13, b"\x00")):
+        assert not apply(sim, fport, data)
+    command, why = parse_json(b'{"launch": true}')
+    assert not sim.bench.command(command, why, "mqtt")
+    got = [(e["source"], e["fport"], e["reason"]) for e in events(sim) if e["frame"] == "command_rejected"]
+    assert got == [("lorawan", 10, "unknown"), ("lorawan", 10, "malformed"), ("lorawan", 11, "not fitted"),
+                   ("lorawan", 99, "unknown"), ("lorawan", 13, "malformed"), ("mqtt", 0, "unknown")]
 
 
 def test_port_and_reboot_downlinks(sim):
@@ -55,6 +73,7 @@ def test_mqtt_commands_take_the_same_path(sim):
 def test_random_downlinks_never_raise_and_valid_ones_pass_the_schema(fport, data):
     command, why = parse_downlink(fport, data)
     assert (command is None) != (why is None)
+    assert why is None or (why[0] in (1, 2, 3, 4) and why[1])
     if command is not None and "config" in command:
         cfg = Config()
         for key, value in command["config"].items():

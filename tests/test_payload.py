@@ -65,6 +65,8 @@ def firmware_encode(d):
         return payload.encode_sensor_fault(d["sensor"], d["fault"], d["failures"])
     if frame == "safe_mode":
         return payload.encode_safe_mode(d["boots"], d["entered"])
+    if frame == "command_rejected":
+        return payload.encode_command_rejected(d["source"], d["fport"], payload.REJECTIONS.index(d["reason"]) + 1)
     raise AssertionError(frame)
 
 
@@ -172,14 +174,17 @@ def test_configuration_read_back_round_trips(ints, level, occupancy):
 
 @given(st.sampled_from(payload.RESET_CAUSES), st.integers(0, 70_000), st.integers(1, 8),
        st.sampled_from(payload.PORT_FAULTS), st.integers(0, 70_000), st.sampled_from(payload.SENSOR_ROLES),
-       st.sampled_from(payload.SENSOR_KINDS), st.booleans())
-def test_events_round_trip(cause, n, port, kind, ma, role, sensor_kind, entered):
+       st.sampled_from(payload.SENSOR_KINDS), st.booleans(), st.sampled_from(payload.COMMAND_SOURCES),
+       st.integers(1, len(payload.REJECTIONS)))
+def test_events_round_trip(cause, n, port, kind, ma, role, sensor_kind, entered, source, code):
     assert codec.decode(2, payload.encode_boot(cause, n))[0]["boots"] == min(n, 65535)
     d = codec.decode(2, payload.encode_port_fault(port, kind, ma, n))[0]
     assert (d["port"], d["fault"], d["current_ma"]) == (port, kind, min(ma, 65535))
     d = codec.decode(2, payload.encode_sensor_fault(role, sensor_kind, n))[0]
     assert (d["sensor"], d["fault"]) == (role, sensor_kind)
     assert codec.decode(2, payload.encode_safe_mode(n % 300, entered))[0]["entered"] == entered
+    d = codec.decode(2, payload.encode_command_rejected(source, n % 256, code))[0]
+    assert (d["source"], d["fport"], d["reason"]) == (source, n % 256, payload.REJECTIONS[code - 1])
 
 
 @settings(max_examples=300)
@@ -222,7 +227,8 @@ def test_benchctl_decode_prints_json_and_exits_2_with_the_reason(capsys):
 def test_the_three_implementations_share_their_code_tables():
     # (firmware name, decoder name) — the JavaScript codec uses the decoder's names.
     names = (("CONFIG_IDS", "CONFIG_IDS"), ("SENSOR_ROLES", "SENSOR_ROLES"), ("SENSOR_KINDS", "SENSOR_KINDS"),
-             ("RESET_CAUSES", "RESET_CAUSES"), ("PORT_FAULTS", "PORT_FAULTS"), ("FAULT_NAMES", "FAULTS"))
+             ("RESET_CAUSES", "RESET_CAUSES"), ("PORT_FAULTS", "PORT_FAULTS"), ("FAULT_NAMES", "FAULTS"),
+             ("COMMAND_SOURCES", "COMMAND_SOURCES"), ("REJECTIONS", "REJECTIONS"))
     from_js = js([{"fn": name} for _, name in names])
     for (firmware, decoder), js_table in zip(names, from_js, strict=True):
         assert getattr(payload, firmware) == getattr(codec, decoder) == tuple(js_table), firmware

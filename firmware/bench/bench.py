@@ -5,6 +5,7 @@ import json
 from bench.battery import Battery
 from bench.config import Config
 from bench.console import Shell
+from bench.downlink import NOT_FITTED, UNKNOWN
 from bench.files import RamBlock
 from bench.log import Log, level_named
 from bench.payload import (
@@ -12,6 +13,7 @@ from bench.payload import (
     FPORT_EVENT,
     FPORT_STATUS,
     encode_boot,
+    encode_command_rejected,
     encode_config,
     encode_port_fault,
     encode_sensor_fault,
@@ -141,13 +143,16 @@ class Bench:
         elif key in ("report_interval_s", "heartbeat_s"):
             self.next_report = self.uptime + self._report_interval_ms()
 
-    def command(self, command, why, source):
+    def command(self, command, why, source, fport=0):
         """Apply a command from the network (bench.downlink), whole or not at all; `why` is
-        the parser's reason when it was rejected. Counted either way, and logged."""
+        the parser's (code, reason) when it was rejected. Counted either way and logged; a
+        rejection goes back to the server as an event."""
         if command is None:
-            self.commands_rejected += 1
-            self.log.warn("command", "rejected from %s: %s" % (source, why))
-            return False
+            return self._reject(source, fport, why)
+        if "port" in command and command["port"] > len(self.ports.ports):
+            return self._reject(source, fport, (NOT_FITTED, "this bench has no port %d" % command["port"]))
+        if "resend_from" in command:  # the LoRaWAN link answers these itself; never here
+            return self._reject(source, fport, (UNKNOWN, "a resend request is for the LoRaWAN link"))
         if "config" in command:
             values = command["config"]
             for key in sorted(values):
@@ -157,19 +162,11 @@ class Bench:
                 self.config_changed(key)
             done = "config " + " ".join(["%s=%s" % (k, values[k]) for k in sorted(values)])
         elif "port" in command:
-            if command["port"] > len(self.ports.ports):
-                self.commands_rejected += 1
-                self.log.warn("command", "rejected from %s: this bench has no port %d" % (source, command["port"]))
-                return False
             self.ports.set_mode(command["port"], command["mode"], self.uptime)
             done = "port %d %s" % (command["port"], command["mode"])
         elif "reboot" in command:
             self.request_reboot()
             done = "reboot"
-        elif "resend_from" in command:  # the LoRaWAN link answers these itself; never here
-            self.commands_rejected += 1
-            self.log.warn("command", "rejected from %s: a resend request is for the LoRaWAN link" % source)
-            return False
         else:
             frames = encode_config(self.cfg.v)  # read_config: sent like any report, oldest first
             for frame in frames:
@@ -178,6 +175,13 @@ class Bench:
         self.commands_applied += 1
         self.log.info("command", "from %s: %s" % (source, done))
         return True
+
+    def _reject(self, source, fport, why):
+        code, reason = why
+        self.commands_rejected += 1
+        self.log.warn("command", "rejected from %s: %s" % (source, reason))
+        self.queue.put(FPORT_EVENT, encode_command_rejected(source, fport, code))
+        return False
 
     def crashed(self, err):
         """The loop caught `err` out of tick: one line on the console, never a traceback."""

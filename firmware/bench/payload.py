@@ -13,12 +13,15 @@ EVENT_BOOT = const(1)
 EVENT_PORT_FAULT = const(2)
 EVENT_SENSOR_FAULT = const(3)
 EVENT_SAFE_MODE = const(4)
+EVENT_COMMAND_REJECTED = const(5)
 
 RESET_CAUSES = ("power_on", "brownout", "watchdog", "hard", "soft")
 PORT_FAULTS = ("over-current", "current while off")
 SENSOR_ROLES = ("solar", "battery", "batt_temp", "air_temp", "pir", "radar", "port1", "port2", "port3",
                 "port4", "port5", "port6", "port7", "port8")
 SENSOR_KINDS = ("not answering", "stuck", "bad data")
+COMMAND_SOURCES = ("lorawan", "mqtt")
+REJECTIONS = ("malformed", "bad value", "unknown", "not fitted")  # codes 1.. of bench.downlink
 # Configuration keys by their read-back id: append only, never reorder (ids are on the air).
 CONFIG_IDS = ("sample_interval_s", "report_interval_s", "heartbeat_s", "battery_ah", "battery_shunt_uohm",
               "battery_max_a", "solar_shunt_uohm", "solar_max_a", "port_shunt_uohm", "port_count",
@@ -118,6 +121,12 @@ def encode_sensor_fault(role, kind, failures):
 def encode_safe_mode(boots_in_window, entered):
     """Safe mode entered (1) or left (0) after `boots_in_window` boots that did not prove good."""
     return bytes((EVENT_SAFE_MODE, 1 if entered else 0, _clamp(boots_in_window, 255)))
+
+
+def encode_command_rejected(source, fport, code):
+    """A command from the network was rejected: where it came from, its FPort (0 for an MQTT
+    JSON command), and why (1 malformed, 2 bad value, 3 unknown, 4 not fitted)."""
+    return bytes((EVENT_COMMAND_REJECTED, COMMAND_SOURCES.index(source) + 1, fport & 0xFF, code))
 
 
 def _varint(out, value):

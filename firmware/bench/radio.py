@@ -61,7 +61,7 @@ class Radio:
             while lora.inbox:
                 fport, data = lora.inbox.pop(0)
                 command, why = parse_downlink(fport, data)
-                self.command(command, why, "lorawan")
+                self.command(command, why, "lorawan", fport)
             return wait
         wifi = self.wifi
         if wifi is None:

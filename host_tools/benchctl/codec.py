@@ -12,6 +12,8 @@ PORT_FAULTS = ("over-current", "current while off")
 SENSOR_ROLES = ("solar", "battery", "batt_temp", "air_temp", "pir", "radar", "port1", "port2", "port3",
                 "port4", "port5", "port6", "port7", "port8")
 SENSOR_KINDS = ("not answering", "stuck", "bad data")
+COMMAND_SOURCES = ("lorawan", "mqtt")
+REJECTIONS = ("malformed", "bad value", "unknown", "not fitted")
 CONFIG_IDS = ("sample_interval_s", "report_interval_s", "heartbeat_s", "battery_ah", "battery_shunt_uohm",
               "battery_max_a", "solar_shunt_uohm", "solar_max_a", "port_shunt_uohm", "port_count",
               "port_session_ma", "port_start_s", "port_end_s", "port_max_ma", "port_leak_ma", "port_retry_s",
@@ -73,7 +75,7 @@ def _pick(table: tuple[str, ...], code: int, what: str) -> str:
 def _event(data: bytes) -> dict[str, Any]:
     if not data:
         raise DecodeError("an event frame (FPort 2) needs at least its type byte")
-    kind, sizes = data[0], {1: 7, 2: 7, 3: 5, 4: 3}
+    kind, sizes = data[0], {1: 7, 2: 7, 3: 5, 4: 3, 5: 4}
     if kind not in sizes:
         raise DecodeError(f"unknown event type {kind}")
     if len(data) != sizes[kind]:
@@ -92,6 +94,9 @@ def _event(data: bytes) -> dict[str, Any]:
     if kind == 3:
         return {"frame": "sensor_fault", "sensor": _pick(SENSOR_ROLES, data[1], "sensor"),
                 "fault": _pick(SENSOR_KINDS, data[2], "sensor fault"), "failures": (data[3] << 8) | data[4]}
+    if kind == 5:
+        return {"frame": "command_rejected", "source": _pick(COMMAND_SOURCES, data[1], "command source"),
+                "fport": data[2], "reason": _pick(REJECTIONS, data[3], "rejection")}
     if data[1] > 1:
         raise DecodeError(f"safe mode flag must be 0 or 1, got {data[1]}")
     return {"frame": "safe_mode", "entered": data[1] == 1, "boots": data[2]}

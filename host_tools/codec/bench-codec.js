@@ -8,6 +8,8 @@ var PORT_FAULTS = ["over-current", "current while off"];
 var SENSOR_ROLES = ["solar", "battery", "batt_temp", "air_temp", "pir", "radar", "port1", "port2",
   "port3", "port4", "port5", "port6", "port7", "port8"];
 var SENSOR_KINDS = ["not answering", "stuck", "bad data"];
+var COMMAND_SOURCES = ["lorawan", "mqtt"];
+var REJECTIONS = ["malformed", "bad value", "unknown", "not fitted"];
 var CONFIG_IDS = ["sample_interval_s", "report_interval_s", "heartbeat_s", "battery_ah",
   "battery_shunt_uohm", "battery_max_a", "solar_shunt_uohm", "solar_max_a", "port_shunt_uohm",
   "port_count", "port_session_ma", "port_start_s", "port_end_s", "port_max_ma", "port_leak_ma",
@@ -73,7 +75,7 @@ function pick(table, code, what) {
 function event(bytes) {
   if (bytes.length === 0) fail("an event frame (FPort 2) needs at least its type byte");
   var kind = bytes[0];
-  var sizes = { 1: 7, 2: 7, 3: 5, 4: 3 };
+  var sizes = { 1: 7, 2: 7, 3: 5, 4: 3, 5: 4 };
   if (!sizes[kind]) fail("unknown event type " + kind);
   if (bytes.length !== sizes[kind]) fail("event type " + kind + " is " + sizes[kind] + " bytes, got " + bytes.length);
   if (kind === 1) {
@@ -89,6 +91,10 @@ function event(bytes) {
   if (kind === 3) {
     return { frame: "sensor_fault", sensor: pick(SENSOR_ROLES, bytes[1], "sensor"),
       fault: pick(SENSOR_KINDS, bytes[2], "sensor fault"), failures: bytes[3] * 256 + bytes[4] };
+  }
+  if (kind === 5) {
+    return { frame: "command_rejected", source: pick(COMMAND_SOURCES, bytes[1], "command source"),
+      fport: bytes[2], reason: pick(REJECTIONS, bytes[3], "rejection") };
   }
   if (bytes[1] > 1) fail("safe mode flag must be 0 or 1, got " + bytes[1]);
   return { frame: "safe_mode", entered: bytes[1] === 1, boots: bytes[2] };
