@@ -30,7 +30,8 @@ def replay_tree() -> list[Path]:
     again for each source newer than its .mpy): MicroPython then loads bytecode instead of
     compiling source in the heap it is measuring. Returns the folders for MICROPYPATH."""
     roots = [(FIRMWARE, CACHE / "firmware", FIRMWARE.rglob("*.py")),
-             (HOST, CACHE / "host", [HOST / "benchctl" / "__init__.py", *sorted((HOST / "benchctl" / "sim").glob("*.py"))])]
+             (HOST, CACHE / "host", [HOST / "benchctl" / "__init__.py", *sorted((HOST / "benchctl" / "sim").glob("*.py")),
+                                *sorted((HOST / "benchctl" / "plant").glob("*.py"))])]
     for source_root, target_root, sources in roots:
         for source in sources:
             if source.name == "mp_main.py":

@@ -73,7 +73,34 @@ def effective_config(trace: Trace, config_file: str | None) -> tuple[dict[str, A
     return values, blob
 
 
-def _summary(trace: Trace, board: dict[str, Any], totals: dict[str, Any]) -> dict[str, Any]:
+def _energy(totals: dict[str, Any], report_s: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """replay-v1's `energy` object, and the plant's further figures (the `plant` object)."""
+    e = totals["energy"]
+    intervals = max(1, -(-totals["duration_ms"] // (report_s * 1000)))
+    energy = {
+        "solar_wh": round(e["solar_uwh"] / 1e6, 3),
+        "load_wh": round(e["load_uwh"] / 1e6, 3),
+        "min_soc": round(e["min_soc_ppm"] / 1e6, 4),
+        "brownouts": e["brownouts"],
+        "telemetry_uptime": round(min(e["slots"], intervals) / intervals, 4),
+        "port_service_ratio": round(e["port_uwh"] / e["demand_uwh"], 4) if e["demand_uwh"] else 1.0,
+        "cold_charge_s": e["cold_charge_ms"] // 1000,
+    }
+    plant = {
+        "available_wh": round(e["available_uwh"] / 1e6, 3),
+        "electronics_wh": round(e["electronics_uwh"] / 1e6, 3),
+        "port_wh": round(e["port_uwh"] / 1e6, 3),
+        "demand_wh": round(e["demand_uwh"] / 1e6, 3),
+        "stored_wh": round(e["stored_uwh"] / 1e6, 3),
+        "loss_wh": round(e["loss_uwh"] / 1e6, 3),
+        "end_soc": round(e["end_soc_ppm"] / 1e6, 4),
+        "report_intervals": intervals,
+        "report_intervals_with_a_report": e["slots"],
+    }
+    return energy, plant
+
+
+def _summary(trace: Trace, board: dict[str, Any], totals: dict[str, Any], report_s: int = 900) -> dict[str, Any]:
     firmware_on_path()
     from bench.version import VERSION
 
@@ -106,6 +133,7 @@ def _summary(trace: Trace, board: dict[str, Any], totals: dict[str, Any]) -> dic
         "port_energy_wh": round(totals["port_uwh"] / 1_000_000, 3),
         "resets": dict(sorted(totals["resets"].items())),
         "downlinks": {"applied": totals["applied"], "rejected": totals["rejected"]},
+        **(dict(zip(("energy", "plant"), _energy(totals, report_s), strict=True)) if totals.get("energy") else {}),
     }
 
 
@@ -171,6 +199,18 @@ def _tape(trace: Trace, progress: Progress | None):
     progress(1.0, trace.duration_ms)
 
 
+def plant_setup(trace: Trace) -> tuple[dict[str, int], bool]:
+    """The plant's parameters in the models' integer units, and whether the header turns the
+    plant on from the start (else the first environment channel does)."""
+    from benchctl.plant import params
+
+    try:
+        checked = params.check(trace.header.plant if trace.header.plant is not None else {})
+    except ValueError as e:
+        raise ReplayError(f"{trace.name}:{trace.header.line}: {e}") from None
+    return params.scaled(checked), trace.header.plant is not None
+
+
 def _run_cpython(board, trace, values, blob, write, progress, uplinks) -> dict[str, Any]:
     firmware_on_path()
     from benchctl.sim.runner import replay
@@ -179,7 +219,8 @@ def _run_cpython(board, trace, values, blob, write, progress, uplinks) -> dict[s
     def on_air(t, fport, payload, toa_us, delivered, topic=None):
         uplinks.add(t, fport, payload.hex(), toa_us, delivered, topic)
 
-    return replay(board, records(trace, progress), values, blob, trace.header.bench, write, on_air=on_air)
+    return replay(board, records(trace, progress), values, blob, trace.header.bench, write, on_air=on_air,
+                  plant=plant_setup(trace))
 
 
 def micropython_binary() -> str:
@@ -197,7 +238,8 @@ def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: st
             f.write(json.dumps(record, separators=(",", ":")))
             f.write("\n")
     (work / "board.json").write_text(json.dumps(board))
-    setup = {"values": values, "config_json": blob.decode() if blob is not None else None}
+    setup = {"values": values, "config_json": blob.decode() if blob is not None else None,
+             "plant": plant_setup(trace)}
     (work / "setup.json").write_text(json.dumps(setup))
     out = work / "totals.json"
     args = [micropython_binary(), "-X", f"heapsize={heapsize}", str(HOST / "benchctl" / "sim" / "mp_main.py"),
@@ -272,12 +314,8 @@ def replay(trace_path: str, out: str | None, board_name: str | None = None, conf
                 where = str(Path(out) / "console.log")
             raise FirmwareFailed(f"the firmware raised {totals['crashes']} time(s) out of its tick, first: "
                                  f"{first.strip()}; all of them in {where}")
-        summary = _summary(trace, board, totals)
+        summary = _summary(trace, board, totals, values["report_interval_s"])
         heap_figures = json.loads((work / "heap.json").read_text()) if heap and engine == "micropython" else None
-        if ENVIRONMENT & trace.channels:
-            print("benchctl: environment channels (" + ", ".join(sorted(ENVIRONMENT & trace.channels))
-                  + ") need the plant model, which this version does not have; they were not simulated",
-                  file=sys.stderr)
         target = None
         if out is not None:
             target = Path(out)

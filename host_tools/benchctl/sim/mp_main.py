@@ -63,7 +63,7 @@ def main(argv):
                                             -1 if toa_us is None else toa_us, 1 if delivered else 0, topic or "-"))
 
     totals = replay(board, _tape(tape), setup["values"], config_json, bench_id, write, int(seed), queue_block,
-                    on_air)
+                    on_air, setup["plant"])
     air.close()
     with open(out_path, "w") as f:
         f.write(json.dumps(totals))

@@ -23,6 +23,7 @@ class Totals:
         self.applied = 0
         self.rejected = 0
         self.radio = {}
+        self.energy = None
 
     def add_life(self, bench, ending):
         if bench is None:
@@ -54,6 +55,9 @@ class Totals:
                     queued += 1
         self.queued = queued
         self.dropped = self.generated - self.delivered - self.queued
+        if world.plant is not None:
+            self.energy = world.plant.energy()
+            self.energy["slots"] = world.slots
         self.radio = {"uplinks": world.uplinks, "uplink_bytes": world.uplink_bytes, "airtime_us": world.airtime_us,
                       "joins": world.joins, "join_airtime_us": world.join_airtime_us,
                       "gap_requests": 0 if server is None else server.gap_requests}
@@ -72,26 +76,37 @@ class Totals:
             "applied": self.applied,
             "rejected": self.rejected,
             "radio": self.radio,
+            "energy": self.energy,
             "crashes": self.crashes,
             "resets": self.resets,
         }
 
 
-def replay(board, tape, cfg_values, config_json, bench_id, write, seed=1, queue_block=None, on_air=None):
+def replay(board, tape, cfg_values, config_json, bench_id, write, seed=1, queue_block=None, on_air=None,
+           plant=None):
     """Run the firmware over `tape`; returns Totals.as_dict(). `config_json` (bytes or None)
     is put on the simulated flash before the first boot, as provisioning would. `on_air` gets
     every uplink: (t ms, fport, payload, airtime us, delivered)."""
-    world = World(board, tape, cfg_values, seed, queue_block, on_air)
+    world = World(board, tape, cfg_values, seed, queue_block, on_air, plant)
     if config_json is not None:
         world.flash.write("config.json", config_json)
     totals = Totals(len(board.get("port_pins", ())))
     cause = "power_on"
+    last = None
     while True:
+        if world.plant is not None and not world.plant.on:
+            try:
+                world.wait_power()  # dark until the battery recovers
+            except End:
+                totals.end(last, world)
+                return totals.as_dict(world.end)
         world.boot()
         hw = world.hardware(bench_id, cause, write)
         bench = None
         try:
             world.settle()
+            if world.plant is not None and not world.plant.on:
+                raise Reset("brownout")  # the battery gave out at the very moment of boot
             bench = Bench(hw, hw.clock())
             world.bench = bench
             for line in world.early_console:
@@ -105,7 +120,8 @@ def replay(board, tape, cfg_values, config_json, bench_id, write, seed=1, queue_
             totals.add_life(bench, False)
         except End:
             totals.add_life(bench, True)
-            totals.end(bench, world)
+            totals.end(bench if bench is not None else last, world)
             return totals.as_dict(world.end)
         totals.resets[cause] = totals.resets.get(cause, 0) + 1
         world.bench = None
+        last = bench if bench is not None else last

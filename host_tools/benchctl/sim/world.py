@@ -16,6 +16,7 @@ from benchctl.sim.rng import Rng
 from benchctl.sim.server import NetworkServer
 
 _MASK = 0x3FFFFFFF
+_ENVIRONMENT = ("poa_wm2", "qi_demand_w", "sitting", "rain")  # and portN_demand_a
 _KINDS = {"nack": Fault.NACK, "stuck": Fault.STUCK, "garbage": Fault.GARBAGE}
 
 
@@ -43,7 +44,7 @@ def _monitor(spec, rng, shunt_uohm):
 
 
 class World:
-    def __init__(self, board, tape, cfg, seed=1, queue_block=None, on_air=None):
+    def __init__(self, board, tape, cfg, seed=1, queue_block=None, on_air=None, plant=None):
         self.board = board
         self.tape = iter(tape)
         self.rng = Rng(seed)
@@ -103,6 +104,19 @@ class World:
         self.link_up = True
         self.bench_id = "?"
         self.wlan = self.broker = None
+        self.plant = None
+        self.measured = set()  # channels the trace sets itself: they override the plant's
+        self.report_ms = cfg["report_interval_s"] * 1000
+        self.slots = 0  # report intervals in which a status report was made (closed loop)
+        self._slot = -1
+        self._seq = 0
+        self._plant_params = None  # (params, on from the start)
+        if plant is not None:
+            params, now = plant
+            if now:
+                self._closed_loop(board, params)
+            else:
+                self._plant_params = params  # on at the first environment channel
         if "modem" in board:
             self.modem = FakeRak3172(self.rng)
             self.modem.on_air = self._heard
@@ -112,6 +126,47 @@ class World:
             self.broker = FakeBroker(self, self.rng)
             self.broker.on_publish = self._published
             self.server = NetworkServer(None, 700)
+
+    def _closed_loop(self, board, params):
+        from benchctl.plant.plant import Plant
+        from benchctl.plant.sensing import Presence
+
+        self.plant = Plant(params, len(self.port_pins), bool(board.get("radar")))
+        self.presence = Presence(Rng(params["seed"]), params["rain_ghost_pct"])
+        self.powered = True
+
+    def _plant_step(self, t):
+        """Run the plant from now to `t` with the outputs as they are, then show its state to
+        the sensors. True if the low-voltage disconnect cut the bench off."""
+        plant = self.plant
+        dt = t - self.now
+        cut = plant.step(dt, [pin.level for pin in self.port_pins],
+                         self.qi_pin is not None and self.qi_pin.level, False)
+        self._show(t, dt)
+        return cut
+
+    def _show(self, t, dt):
+        """The plant's state, as the bench's sensors read it."""
+        plant = self.plant
+        b = plant.battery
+        m = self.measured
+        if "batt_v" not in m:
+            self.apply({"batt_v": b.terminal_mv(b.ma) * 1000, "batt_a": b.ma * 1000}, True)
+        if "batt_c" not in m:
+            self.batt_temp.mc = b.temp_mc
+        if "solar_v" not in m:
+            c = plant.controller
+            self.apply({"solar_v": c.in_mv * 1000, "solar_a": c.in_ma * 1000}, True)
+        ports = {}
+        for i in range(plant.ports):
+            if "port%d_a" % (i + 1) not in m:
+                ports["port%d_a" % (i + 1)] = plant.demand_ua[i]  # the gate pin decides if it flows
+        if ports:
+            self.apply(ports, True)
+        if "pir" not in m:
+            self.apply({"pir": self.presence.pir(t, dt, plant.poa_mwm2)}, True)
+        if "radar_cm" not in m:
+            self.apply({"radar_cm": self.presence.radar_cm()}, True)
 
     def _published(self, topic, payload, delivered):
         """A PUBLISH reached the broker's socket; the broker took it unless it is faulted."""
@@ -136,6 +191,8 @@ class World:
         self.uplinks += 1
         self.uplink_bytes += len(payload)
         self.airtime_us += toa_us
+        if self.plant is not None:
+            self.plant.tx_ms += toa_us // 1000
         if delivered:
             link = self.bench.radio.lora if self.bench is not None else None
             self.server.hear(t, None if link is None else link.in_flight, fport, payload)
@@ -189,6 +246,8 @@ class World:
         while True:
             t = self._peek_time()
             if t is None or t > self.now:
+                if self.plant is not None:
+                    self._show(self.now, 0)
                 return
             self._advance(t)  # time stays; faults due by now end
             self._step_record()
@@ -199,6 +258,8 @@ class World:
     def sleep(self, ms):
         target = self.now + (ms if ms > 0 else 0)
         self._wake = False
+        if self.plant is not None:
+            self._awake()
         while not self._wake:
             t = self._peek_time()
             if t is None or t > target:
@@ -214,12 +275,44 @@ class World:
         self._advance(target)
         self._check_watchdog()
 
+    def _awake(self):
+        # The loop woke once more; and a new status report covers its report interval.
+        plant = self.plant
+        plant.wakes += 1
+        if self.wlan is not None:
+            plant.wifi = self.wlan.isconnected()
+        bench = self.bench
+        if bench is not None and bench.seq != self._seq:
+            self._seq = bench.seq
+            slot = self.now // self.report_ms
+            if slot != self._slot:
+                self._slot = slot
+                self.slots += 1
+
+    def wait_power(self):
+        """The low-voltage disconnect cut the bench off: time passes with the bench dark
+        until the battery recovers (or the trace ends: End)."""
+        for pin in self.port_pins:
+            pin.value(0)
+        if self.qi_pin is not None:
+            self.qi_pin.level = 0
+        while not self.plant.on:
+            t = self._peek_time()
+            if t is None:
+                raise End()
+            self._advance(t)
+            self._step_record()
+        self._seq = 0
+
     def _check_watchdog(self):
         if self.now - self.fed_at > self.watchdog_ms:
             raise Reset("watchdog")
 
     def _advance(self, t):
         if t > self.now:
+            if self.plant is not None and self._plant_step(t) and self.bench is not None:
+                self.now = t
+                raise Reset("brownout")
             self.now = t
             if self.radar is not None:
                 self.radar.now_ms = t
@@ -322,10 +415,40 @@ class World:
             if self.radar is not None:
                 self.radar.fault = fault
 
-    def apply(self, ch):
-        """Channels in tape units: uV, uA, millidegrees C, cm, 0/1; None: absent again."""
+    def _environment(self, name, value):
+        """A closed-loop channel for the plant; False if `name` is not one."""
+        plant = self.plant
+        if name == "poa_wm2":
+            plant.poa_mwm2 = value or 0
+        elif name == "air_c":
+            plant.air_mc = 0 if value is None else value
+            return False  # the air sensor reads it too
+        elif name.endswith("_demand_a") and name.startswith("port"):
+            index = int(name[4:-9]) - 1
+            if index < plant.ports:
+                plant.demand_ua[index] = value or 0
+        elif name == "qi_demand_w":
+            plant.qi_demand_mw = value or 0
+        elif name == "sitting":
+            self.presence.set_sitting(value or 0, self.now)
+        elif name == "rain":
+            self.presence.rain = value or 0
+        else:
+            self.measured.add(name)  # a measured channel in the trace overrides the model
+            return False
+        return True
+
+    def apply(self, ch, modelled=False):
+        """Channels in tape units: uV, uA, millidegrees C, cm, 0/1; None: absent again.
+        `modelled`: set by the plant, not by the trace."""
         for name in ch:
             value = ch[name]
+            if not modelled:
+                if self.plant is None and self._plant_params is not None and (
+                        name in _ENVIRONMENT or name.endswith("_demand_a")):
+                    self._closed_loop(self.board, self._plant_params)
+                if self.plant is not None and self._environment(name, value):
+                    continue
             if name == "solar_v" or name == "solar_a" or name == "batt_v" or name == "batt_a":
                 chip = self.solar if name[0] == "s" else self.battery
                 if chip is None:

@@ -1,0 +1,91 @@
+# A 12.8 V LiFePO4 battery (4 cells) in its enclosure: charge in mA*ms, rest voltage from the
+# state of charge, internal resistance, capacity that shrinks in the cold, and a first-order
+# thermal model that follows the air. Figures from shared/design/domain-facts.md.
+
+# Rest voltage (mV) by state of charge (ppm): flat in the middle, steep at the ends
+# (domain-facts: 13.0 V at 50 %, 12.0 V at 10 %, 12.9-13.3 V over 70-80 % of the capacity).
+_OCV = ((0, 10000), (50000, 11500), (100000, 12000), (200000, 12800), (300000, 12900), (500000, 13000),
+        (700000, 13100), (900000, 13300), (950000, 13400), (1000000, 13600))
+# Share of the capacity that can be taken out (ppm) by battery temperature (m C):
+# about 70 % at -20 C, 80 % at 0 C, all of it from 25 C (domain-facts).
+_USABLE = ((-20000, 700000), (0, 800000), (25000, 1000000))
+
+
+def _lookup(table, x):
+    if x <= table[0][0]:
+        return table[0][1]
+    for i in range(1, len(table)):
+        x1, y1 = table[i]
+        if x <= x1:
+            x0, y0 = table[i - 1]
+            return y0 + (y1 - y0) * (x - x0) // (x1 - x0)
+    return table[-1][1]
+
+
+def ocv_mv(soc_ppm):
+    return _lookup(_OCV, soc_ppm)
+
+
+def usable_ppm(temp_mc):
+    return _lookup(_USABLE, temp_mc)
+
+
+class Battery:
+    def __init__(self, capacity_mams, initial_ppm, r_mohm, tau_ms, temp_mc):
+        self.capacity = capacity_mams
+        self.charge = capacity_mams * initial_ppm // 1000000
+        self.r_mohm = r_mohm
+        self.tau_ms = tau_ms
+        self.temp_mc = temp_mc
+        self.ma = 0  # current of the last step, + charging
+        self.stored_uws = 0  # energy into the cells' rest voltage, uW*s (sum of I * OCV * dt)
+        self.loss_uws = 0  # I^2 R in the internal resistance
+
+    def soc_ppm(self):
+        return self.charge * 1000000 // self.capacity
+
+    def _locked(self):
+        # In the cold the bottom of the capacity cannot be reached: the voltage collapses
+        # to the cut-off while that charge is still in the cells.
+        return self.capacity * (1000000 - usable_ppm(self.temp_mc)) // 1000000
+
+    def rest_mv(self):
+        locked = self._locked()
+        reach = self.capacity - locked
+        return ocv_mv((self.charge - locked) * 1000000 // reach if self.charge > locked else 0)
+
+    def terminal_mv(self, ma):
+        return self.rest_mv() + ma * self.r_mohm // 1000
+
+    def current_for(self, net_mw):
+        """The current (mA, + charging) that carries `net_mw` at the terminals."""
+        v = self.rest_mv()
+        ma = net_mw * 1000 // v
+        return net_mw * 1000 // (v + ma * self.r_mohm // 1000)
+
+    def full(self):
+        return self.charge >= self.capacity
+
+    def step(self, dt_ms, ma):
+        """Carry `ma` for `dt_ms`; the charge stays within 0..capacity (the caller limits
+        the current so that it does; this only guards the ends)."""
+        v = self.rest_mv()
+        charge = self.charge + ma * dt_ms
+        if charge > self.capacity:
+            charge = self.capacity
+        if charge < 0:
+            charge = 0
+        moved = charge - self.charge  # mA*ms actually moved
+        self.charge = charge
+        self.ma = ma
+        self.stored_uws += moved * v // 1000  # mA*ms * mV = nW*s... /1000 -> uW*s
+        self.loss_uws += (moved * ma // 1000) * self.r_mohm // 1000 if ma else 0
+
+    def warm(self, dt_ms, air_mc, heater_mw=0):
+        """Follow the air with the enclosure's time constant; a heater adds its power
+        (0.2 C per W at equilibrium, a guess for a battery box of about 12 kg)."""
+        target = air_mc + heater_mw // 5
+        if dt_ms >= self.tau_ms:
+            self.temp_mc = target
+        else:
+            self.temp_mc += (target - self.temp_mc) * dt_ms // self.tau_ms
