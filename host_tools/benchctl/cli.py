@@ -69,7 +69,7 @@ def do_replay(argv: list[str]) -> int:
     p.add_argument("--config", help="JSON file of configuration values over the trace's")
     p.add_argument("--engine", choices=("cpython", "micropython"), default="cpython",
                    help="run the firmware under CPython (default) or the MicroPython unix port")
-    p.add_argument("--heapsize", default="320k", help="MicroPython heap (default 320k)")
+    p.add_argument("--heapsize", default="512k", help="MicroPython heap (default 512k: the unix port keeps the code in it too)")
     p.add_argument("--console", action="store_true", help="also print the bench's console on stdout")
     args = p.parse_args(argv)
     echo = (lambda line: print(line, flush=False)) if args.console else None

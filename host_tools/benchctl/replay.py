@@ -272,7 +272,7 @@ def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: st
 
 
 def replay(trace_path: str, out: str | None, board_name: str | None = None, config_file: str | None = None,
-           engine: str = "cpython", heapsize: str = "320k", echo: Callable[[str], None] | None = None,
+           engine: str = "cpython", heapsize: str = "512k", echo: Callable[[str], None] | None = None,
            heap: bool = False, progress: Progress | None = None) -> Result:
     try:
         trace = Trace(trace_path)
