@@ -43,12 +43,17 @@ def fault_day(tmp_path, board=None):
     return write_trace(tmp_path / "faults.jsonl", records, {"board": board} if board else None)
 
 
-@pytest.mark.parametrize("trace", [*BUNDLED, "faults", "faults-wifi"], ids=lambda p: getattr(p, "stem", p))
+@pytest.mark.parametrize("trace", [*BUNDLED, "faults", "faults-wifi", "closed-loop"],
+                         ids=lambda p: getattr(p, "stem", p))
 def test_cpython_and_micropython_print_the_same_bytes(tmp_path, trace):
     if trace == "faults":
         trace = fault_day(tmp_path)
     elif trace == "faults-wifi":
         trace = fault_day(tmp_path, "esp32-wifi")
+    elif trace == "closed-loop":  # two days of the plant, a brownout and a restart among them
+        from test_plant import closed_loop_day
+
+        trace = closed_loop_day(tmp_path, {"initial_soc": 0.004, "battery_wh": 200}, hours=48, poa=800.0)
     replay(str(trace), str(tmp_path / "cpython"))
     replay(str(trace), str(tmp_path / "micropython"), engine="micropython")
     cp, mp = outputs(tmp_path / "cpython"), outputs(tmp_path / "micropython")

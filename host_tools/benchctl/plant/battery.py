@@ -68,7 +68,7 @@ class Battery:
 
     def step(self, dt_ms, ma):
         """Carry `ma` for `dt_ms`; the charge stays within 0..capacity (the caller limits
-        the current so that it does; this only guards the ends)."""
+        the current so that it does; this only guards the ends). Returns the mA*ms moved."""
         v = self.rest_mv()
         charge = self.charge + ma * dt_ms
         if charge > self.capacity:
@@ -78,8 +78,9 @@ class Battery:
         moved = charge - self.charge  # mA*ms actually moved
         self.charge = charge
         self.ma = ma
-        self.stored_uws += moved * v // 1000  # mA*ms * mV = nW*s... /1000 -> uW*s
+        self.stored_uws += moved * v // 1000  # mA*ms * mV = nW*s; /1000 -> uW*s
         self.loss_uws += (moved * ma // 1000) * self.r_mohm // 1000 if ma else 0
+        return moved
 
     def warm(self, dt_ms, air_mc, heater_mw=0):
         """Follow the air with the enclosure's time constant; a heater adds its power

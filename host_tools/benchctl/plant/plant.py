@@ -74,11 +74,19 @@ class Plant:
         accept_mw = accept_ma(b, b.temp_mc, p) * rest // 1000
         used = self.controller.harvest(available, loads_mw, accept_mw)
         ma = b.current_for(used - loads_mw)
-        b.step(dt_ms, ma)
+        v = b.terminal_mv(ma)
+        short = (ma * dt_ms - b.step(dt_ms, ma)) * v // 1000  # uW*s the battery could not move
         b.warm(dt_ms, self.air_mc, p["heater_mw"] if heater_on and self.on else 0)
-        self.harvest_uws += used * dt_ms
+        harvest = used * dt_ms
+        load = loads_mw * dt_ms
+        if short > 0:
+            harvest -= short  # a full battery refused it: it stayed on the panel
+        elif short < 0:
+            load += short  # an empty battery could not give it: the loads went without
+            electronics_uws = electronics_uws if electronics_uws < load else load
+        self.harvest_uws += harvest
         self.available_uws += available * p["mppt_ppm"] // 1000000 * dt_ms
-        self.load_uws += loads_mw * dt_ms
+        self.load_uws += load
         self.electronics_uws += electronics_uws
         self.port_uws += delivered_mw * dt_ms
         self.demand_uws += demand_mw * dt_ms
