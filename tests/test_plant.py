@@ -35,7 +35,7 @@ def test_a_100_wp_panel_gives_100_w_at_1000_wm2_and_25_c_in_the_cell():
 
 def test_rest_voltage_and_cold_capacity_follow_domain_facts():
     assert ocv_mv(500_000) == 13_000 and ocv_mv(100_000) == 12_000
-    assert 12_900 <= ocv_mv(300_000) and ocv_mv(800_000) <= 13_300
+    assert ocv_mv(300_000) >= 12_900 and ocv_mv(800_000) <= 13_300
     assert usable_ppm(-20_000) == 700_000 and usable_ppm(0) == 800_000 and usable_ppm(25_000) == 1_000_000
 
 
