@@ -165,7 +165,7 @@ def test_an_empty_battery_browns_the_bench_out_and_it_restarts_when_the_sun_rech
 
 def test_bad_plant_parameters_are_refused_with_the_key_named(tmp_path):
     trace = closed_loop_day(tmp_path, {"panel_wp": -5})
-    with pytest.raises(ReplayError, match="plant panel_wp must be 1..2000"):
+    with pytest.raises(ReplayError, match=r"plant panel_wp must be 1\.\.2000"):
         replay(str(trace), str(tmp_path / "out"))
     assert not (tmp_path / "out").exists()
 
