@@ -116,7 +116,34 @@ def do_decode(argv: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"replay": do_replay, "decode": do_decode}
+def do_synth(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="benchctl synth",
+                                description="Write a synthetic environment trace (closed loop) for a site and a period.")
+    p.add_argument("out", help="the trace to write (.jsonl, or .jsonl.gz for gzip)")
+    p.add_argument("--start", default="2026-12-01", help="first day, YYYY-MM-DD (UTC; default 2026-12-01)")
+    p.add_argument("--days", type=int, default=31, help="how many days (default 31)")
+    p.add_argument("--seed", type=int, default=1, help="seed of the weather and the people (default 1)")
+    p.add_argument("--site", default="smiltene", help="site (default smiltene: 57.42 N 25.90 E, a flat panel)")
+    p.add_argument("--board", default="esp32-rak3172", help="board named in the header")
+    p.add_argument("--step", type=int, default=300, help="weather sample every STEP seconds (default 300)")
+    args = p.parse_args(argv)
+    import re
+
+    from benchctl.synth.synth import SITES, write
+
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", args.start):
+        print(f"benchctl synth: --start {args.start!r} is not YYYY-MM-DD", file=sys.stderr)
+        return 2
+    if args.site not in SITES or not 1 <= args.days <= 3660 or not 10 <= args.step <= 3600:
+        print(f"benchctl synth: need a known site ({', '.join(SITES)}), 1..3660 days and a 10..3600 s step",
+              file=sys.stderr)
+        return 2
+    path = write(args.out, args.start + "T00:00:00Z", args.days, args.seed, args.site, args.board, step_s=args.step)
+    print(f"benchctl synth: {path}: {args.site}, {args.days} day(s) from {args.start}, seed {args.seed}")
+    return 0
+
+
+COMMANDS = {"replay": do_replay, "decode": do_decode, "synth": do_synth}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
         print("usage: benchctl {" + ",".join(COMMANDS) + "} ...\n"
               "  replay   run the firmware against a trace (benchctl replay -h)\n"
-              "  decode   decode an uplink payload (benchctl decode -h)", file=sys.stderr)
+              "  decode   decode an uplink payload (benchctl decode -h)\n"
+              "  synth    write a synthetic environment trace (benchctl synth -h)", file=sys.stderr)
         return 0 if argv and argv[0] in ("-h", "--help") else 2
     return COMMANDS[argv[0]](argv[1:])
 

@@ -38,6 +38,7 @@ class Battery:
         self.tau_ms = tau_ms
         self.temp_mc = temp_mc
         self.ma = 0  # current of the last step, + charging
+        self.v_mv = 0  # terminal voltage over the last step
         self.stored_uws = 0  # energy into the cells' rest voltage, uW*s (sum of I * OCV * dt)
         self.loss_uws = 0  # I^2 R in the internal resistance
 
@@ -54,22 +55,21 @@ class Battery:
         reach = self.capacity - locked
         return ocv_mv((self.charge - locked) * 1000000 // reach if self.charge > locked else 0)
 
-    def terminal_mv(self, ma):
-        return self.rest_mv() + ma * self.r_mohm // 1000
+    def terminal_mv(self, ma, rest=None):
+        return (self.rest_mv() if rest is None else rest) + ma * self.r_mohm // 1000
 
-    def current_for(self, net_mw):
+    def current_for(self, net_mw, rest):
         """The current (mA, + charging) that carries `net_mw` at the terminals."""
-        v = self.rest_mv()
-        ma = net_mw * 1000 // v
-        return net_mw * 1000 // (v + ma * self.r_mohm // 1000)
+        ma = net_mw * 1000 // rest
+        return net_mw * 1000 // (rest + ma * self.r_mohm // 1000)
 
     def full(self):
         return self.charge >= self.capacity
 
-    def step(self, dt_ms, ma):
+    def step(self, dt_ms, ma, v):
         """Carry `ma` for `dt_ms`; the charge stays within 0..capacity (the caller limits
-        the current so that it does; this only guards the ends). Returns the mA*ms moved."""
-        v = self.rest_mv()
+        the current so that it does; this only guards the ends). `v`: the rest voltage.
+        Returns the mA*ms moved."""
         charge = self.charge + ma * dt_ms
         if charge > self.capacity:
             charge = self.capacity
@@ -78,6 +78,7 @@ class Battery:
         moved = charge - self.charge  # mA*ms actually moved
         self.charge = charge
         self.ma = ma
+        self.v_mv = v + ma * self.r_mohm // 1000
         self.stored_uws += moved * v // 1000  # mA*ms * mV = nW*s; /1000 -> uW*s
         self.loss_uws += (moved * ma // 1000) * self.r_mohm // 1000 if ma else 0
         return moved

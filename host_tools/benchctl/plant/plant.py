@@ -73,9 +73,9 @@ class Plant:
         available = panel_mw(self.poa_mwm2 // 1000, self.air_mc, p)
         accept_mw = accept_ma(b, b.temp_mc, p) * rest // 1000
         used = self.controller.harvest(available, loads_mw, accept_mw)
-        ma = b.current_for(used - loads_mw)
-        v = b.terminal_mv(ma)
-        short = (ma * dt_ms - b.step(dt_ms, ma)) * v // 1000  # uW*s the battery could not move
+        ma = b.current_for(used - loads_mw, rest)
+        v = b.terminal_mv(ma, rest)
+        short = (ma * dt_ms - b.step(dt_ms, ma, rest)) * v // 1000  # uW*s the battery could not move
         b.warm(dt_ms, self.air_mc, p["heater_mw"] if heater_on and self.on else 0)
         harvest = used * dt_ms
         load = loads_mw * dt_ms
@@ -95,7 +95,7 @@ class Plant:
         soc = b.soc_ppm()
         if soc < self.min_soc_ppm:
             self.min_soc_ppm = soc
-        if self.on and (b.terminal_mv(ma) < p["lvd_mv"] or b.charge == 0):
+        if self.on and (v < p["lvd_mv"] or b.charge == 0):
             self.on = False
             self.brownouts += 1
             return True

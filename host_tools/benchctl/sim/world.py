@@ -151,7 +151,7 @@ class World:
         b = plant.battery
         m = self.measured
         if "batt_v" not in m:
-            self.apply({"batt_v": b.terminal_mv(b.ma) * 1000, "batt_a": b.ma * 1000}, True)
+            self.apply({"batt_v": (b.v_mv or b.rest_mv()) * 1000, "batt_a": b.ma * 1000}, True)
         if "batt_c" not in m:
             self.batt_temp.mc = b.temp_mc
         if "solar_v" not in m:
