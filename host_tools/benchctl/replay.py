@@ -185,6 +185,19 @@ class _Window:
         self.max_us = max(self.max_us, self.day_us)
 
 
+HOURLY = ("t_s", "soc", "solar_wh", "load_wh", "port_wh", "demand_wh", "ports_on", "powered", "battery_c",
+          "poa_wm2")
+
+
+def _write_hourly(path: Path, rows: list[list[int]]) -> None:
+    """plant.csv: the plant once an hour, energies summed from the start (docs/plant.md)."""
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write(",".join(HOURLY) + "\n")
+        for t, soc, solar, load, port, demand, on, powered, temp, poa in rows:
+            f.write(f"{t},{soc / 1e6:.4f},{solar / 1e6:.3f},{load / 1e6:.3f},{port / 1e6:.3f},{demand / 1e6:.3f},"
+                    f"{on},{powered},{temp / 1000:.1f},{poa / 1000:.1f}\n")
+
+
 Progress = Callable[[float, int], None]  # (share of the file read, trace time in ms)
 
 
@@ -323,6 +336,8 @@ def replay(trace_path: str, out: str | None, board_name: str | None = None, conf
             shutil.copyfile(work / "console.log", target / "console.log")
             shutil.copyfile(work / "uplinks.jsonl", target / "uplinks.jsonl")
             (target / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+            if totals.get("hourly"):
+                _write_hourly(target / "plant.csv", totals["hourly"])
         return Result(summary, lines, target, heap_figures)
     finally:
         trace.close()

@@ -24,6 +24,7 @@ class Totals:
         self.rejected = 0
         self.radio = {}
         self.energy = None
+        self.hourly = None
 
     def add_life(self, bench, ending):
         if bench is None:
@@ -58,6 +59,7 @@ class Totals:
         if world.plant is not None:
             self.energy = world.plant.energy()
             self.energy["slots"] = world.slots
+            self.hourly = world.hourly
         self.radio = {"uplinks": world.uplinks, "uplink_bytes": world.uplink_bytes, "airtime_us": world.airtime_us,
                       "joins": world.joins, "join_airtime_us": world.join_airtime_us,
                       "gap_requests": 0 if server is None else server.gap_requests}
@@ -77,6 +79,7 @@ class Totals:
             "rejected": self.rejected,
             "radio": self.radio,
             "energy": self.energy,
+            "hourly": self.hourly,
             "crashes": self.crashes,
             "resets": self.resets,
         }

@@ -133,17 +133,30 @@ class World:
 
         self.plant = Plant(params, len(self.port_pins), bool(board.get("radar")))
         self.presence = Presence(Rng(params["seed"]), params["rain_ghost_pct"])
-        self.powered = True
+        self.hourly = []  # one row an hour for plots: see _log_hour
+        self._air_seen = False
+        self._hour = 0
 
     def _plant_step(self, t):
         """Run the plant from now to `t` with the outputs as they are, then show its state to
         the sensors. True if the low-voltage disconnect cut the bench off."""
         plant = self.plant
         dt = t - self.now
-        cut = plant.step(dt, [pin.level for pin in self.port_pins],
-                         self.qi_pin is not None and self.qi_pin.level, False)
+        ports_on = [pin.level for pin in self.port_pins]
+        cut = plant.step(dt, ports_on, self.qi_pin is not None and self.qi_pin.level, False)
         self._show(t, dt)
+        if t // 3600000 != self._hour:
+            self._hour = t // 3600000
+            self._log_hour(t, ports_on)
         return cut
+
+    def _log_hour(self, t, ports_on):
+        # t s, state of charge ppm, then uWh since the start: harvested, loads, at the ports,
+        # demanded; ports on, load output on, battery m C, irradiance mW/m2.
+        plant = self.plant
+        self.hourly.append((t // 1000, plant.soc_ppm(), plant.harvest_uws // 3600, plant.load_uws // 3600,
+                            plant.port_uws // 3600, plant.demand_uws // 3600, sum(ports_on) if plant.on else 0,
+                            1 if plant.on else 0, plant.battery.temp_mc, plant.poa_mwm2))
 
     def _show(self, t, dt):
         """The plant's state, as the bench's sensors read it."""
@@ -422,6 +435,9 @@ class World:
             plant.poa_mwm2 = value or 0
         elif name == "air_c":
             plant.air_mc = 0 if value is None else value
+            if not self._air_seen:
+                self._air_seen = True
+                plant.battery.temp_mc = plant.air_mc  # the battery starts at the air's temperature
             return False  # the air sensor reads it too
         elif name.endswith("_demand_a") and name.startswith("port"):
             index = int(name[4:-9]) - 1
