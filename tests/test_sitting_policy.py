@@ -2,7 +2,7 @@
 
 import itertools
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.config import Config
@@ -101,6 +101,35 @@ def test_outside_the_discharge_window_ports_are_off_whatever_the_charge():
     p = EnergyPolicy(Log(lambda line: None))
     p.update(1000, -25000, policy_cfg())
     assert not p.usb_allowed()
+
+
+def test_ports_kept_on_to_the_end_still_let_reports_slow_down_and_survive():
+    # The "ports always on" reference policy of the energy benchmark: pad and USB never shed.
+    p = EnergyPolicy(Log(lambda line: None))
+    cfg = dict(policy_cfg(), shed_qi_pct=0, shed_usb_pct=0)
+    p.update(150, 20000, cfg)
+    assert p.level == SLOW and p.usb_allowed() is False  # slow-reports is below usb-off
+    p.update(50, 20000, cfg)
+    assert p.level == SURVIVAL
+    p.update(260, 20000, cfg)
+    assert p.level == NORMAL
+
+
+@settings(max_examples=300)
+@given(st.lists(st.integers(0, 100), min_size=4, max_size=4), st.integers(1, 30),
+       st.lists(st.integers(0, 1000), max_size=60))
+def test_any_thresholds_give_the_deepest_level_the_charge_is_under(limits, hyst, charges):
+    cfg = dict(policy_cfg(), shed_qi_pct=limits[0], shed_usb_pct=limits[1], slow_report_pct=limits[2],
+               survival_pct=limits[3], hysteresis_pct=hyst)
+    p = EnergyPolicy(Log(lambda line: None))
+    for usable in charges:
+        before = p.level
+        p.update(usable, 20000, cfg)
+        under = [i + 1 for i, pct in enumerate(limits) if usable < pct * 10]
+        deepest = max(under, default=NORMAL)
+        assert p.level >= deepest  # never less shed than the charge calls for
+        if p.level > deepest:  # more shed only while inside a hysteresis band, never deeper than before
+            assert p.level <= before and usable < limits[p.level - 1] * 10 + hyst * 10
 
 
 @given(st.lists(st.tuples(st.integers(0, 1000), st.integers(-40000, 70000)), max_size=100))

@@ -49,11 +49,19 @@ class EnergyPolicy:
             self.outside = batt_mc < lo or batt_mc > hi
         limits = self._thresholds(cfg)
         hyst = cfg["hysteresis_pct"] * 10
-        level = self.level
-        while level < SURVIVAL and usable_pm < limits[level + 1]:
-            level += 1
-        while level > NORMAL and usable_pm >= limits[level] + hyst:
-            level -= 1
+        # Down the ladder at once to the deepest level whose threshold the charge is under
+        # (thresholds need not be in order: a pad kept on to the end still lets reports
+        # slow down); back up only past a level's threshold plus the hysteresis.
+        level = NORMAL
+        for i in range(1, SURVIVAL + 1):
+            if usable_pm < limits[i]:
+                level = i
+        if level < self.level:
+            back = NORMAL
+            for i in range(1, self.level + 1):
+                if usable_pm < limits[i] + hyst:
+                    back = i
+            level = back if back > level else level
         if self.outside and level < USB_OFF:
             level = USB_OFF
         if level == self.level:
