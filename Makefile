@@ -10,7 +10,7 @@ DEMO_TRACE := tests/traces/park-summer-day.jsonl
 # Each board, checked against its port's stubs: BOARD_PORTS holds board:port pairs.
 BOARD_PORTS := esp32-rak3172:esp32 esp32-wifi:esp32 rp2040-rak3172:rp2
 
-.PHONY: help setup demo test lint typecheck mpy pytest bench clean
+.PHONY: help setup demo test lint typecheck mpy pytest bench energy clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,8 +44,11 @@ mpy: $(STAMP) ## Compile every firmware and board file with mpy-cross
 pytest: $(STAMP) ## The test suite (pytest + hypothesis, both engines)
 	$(BIN)/pytest -q tests
 
-bench: $(STAMP) ## Benchmarks: replay speed, MicroPython heap (prints figures)
+bench: $(STAMP) ## Benchmarks: telemetry, energy (December and a year), replay speed, MicroPython heap
 	$(BIN)/python -m benchctl.benchmarks
+
+energy: $(STAMP) ## The energy benchmark alone: policies against an upper bound, plots in build/bench/energy
+	$(BIN)/python -m benchctl.energy
 
 clean: ## Remove .venv and outputs
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,5 +1,6 @@
-"""`make bench`: replay speed on CPython and the firmware's heap under MicroPython, printed as
-figures. Never a pass/fail test: these machines are shared, and timing is noise there.
+"""`make bench`: telemetry on the air, the energy benchmark (benchctl.energy), replay speed on
+CPython and the firmware's heap under MicroPython, printed as figures. Never a pass/fail test:
+these machines are shared, and timing is noise there.
 
 Traces are built from the bundled park days (tests/traces), one after another with their
 times shifted, into build/bench/: a year of 10-second samples and a 30-day month."""
@@ -142,9 +143,13 @@ def on_the_air() -> None:
 
 
 def main() -> int:
+    from benchctl.energy import bench as energy
+
     telemetry()
     print()
     on_the_air()
+    print()
+    energy()
     print()
     speed()
     print()

@@ -46,16 +46,18 @@ class Battery:
         return self.charge * 1000000 // self.capacity
 
     def _locked(self):
-        # In the cold the bottom of the capacity cannot be reached: the voltage collapses
-        # to the cut-off while that charge is still in the cells.
         return self.capacity * (1000000 - usable_ppm(self.temp_mc)) // 1000000
 
     def rest_mv(self):
-        locked = self._locked()
-        reach = self.capacity - locked
-        return ocv_mv((self.charge - locked) * 1000000 // reach if self.charge > locked else 0)
+        # The rest voltage barely moves with temperature (a few mV a cell): it follows the
+        # state of charge alone.
+        return ocv_mv(self.charge * 1000000 // self.capacity)
 
     def terminal_mv(self, ma, rest=None):
+        """Under load. In the cold the bottom of the capacity cannot be reached: discharging
+        into it, the voltage collapses to the empty cell's while that charge is still there."""
+        if ma < 0 and self.charge <= self._locked():
+            return _OCV[0][1] + ma * self.r_mohm // 1000
         return (self.rest_mv() if rest is None else rest) + ma * self.r_mohm // 1000
 
     def current_for(self, net_mw, rest):
@@ -78,7 +80,7 @@ class Battery:
         moved = charge - self.charge  # mA*ms actually moved
         self.charge = charge
         self.ma = ma
-        self.v_mv = v + ma * self.r_mohm // 1000
+        self.v_mv = self.terminal_mv(ma, v)
         self.stored_uws += moved * v // 1000  # mA*ms * mV = nW*s; /1000 -> uW*s
         self.loss_uws += (moved * ma // 1000) * self.r_mohm // 1000 if ma else 0
         return moved

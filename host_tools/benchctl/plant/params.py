@@ -7,6 +7,7 @@ PARAMS = (
     ("battery_wh", 1280, 10, 20000, "usable battery capacity at 25 C, Wh (12.8 V LiFePO4)"),
     ("initial_soc", 0.8, 0.0, 1.0, "state of charge at t = 0, 0..1"),
     ("seed", 1, 0, 2 ** 31 - 1, "seed of every random choice the models make"),
+    ("firmware_knows_soc", 1, 0, 1, "1: the firmware starts knowing the charge (state.json), as a bench in service"),
     ("panel_gamma_pct_c", -0.4, -1.0, 0.0, "panel power temperature coefficient, %/C"),
     ("panel_noct_c", 45, 20, 70, "nominal operating cell temperature, C"),
     ("panel_vmp_v", 17.5, 5.0, 60.0, "panel voltage at maximum power, V"),
@@ -63,6 +64,7 @@ def scaled(values):
         "capacity_mams": int(v["battery_wh"] * 1000 * 3600000 // 12.8),  # mA*ms at 12.8 V nominal
         "initial_ppm": int(v["initial_soc"] * 1000000),
         "seed": int(v["seed"]),
+        "firmware_knows_soc": int(v["firmware_knows_soc"]),
         "gamma_ppm_c": int(v["panel_gamma_pct_c"] * 10000),
         "noct_mc": int(v["panel_noct_c"] * 1000),
         "vmp_mv": int(v["panel_vmp_v"] * 1000),
