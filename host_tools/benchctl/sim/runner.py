@@ -93,11 +93,7 @@ def replay(board, tape, cfg_values, config_json, bench_id, write, seed=1, queue_
     world = World(board, tape, cfg_values, seed, queue_block, on_air, plant)
     if config_json is not None:
         world.flash.write("config.json", config_json)
-    if plant is not None and plant[0]["firmware_knows_soc"]:
-        # A bench that has run since its battery was last full knows its charge (state.json
-        # on flash); a new one would guess it from the flat LiFePO4 voltage curve instead.
-        charge = cfg_values["battery_ah"] * 3600000 * plant[0]["initial_ppm"] // 1000000
-        world.flash.write("state.json", ('{"boots": 0, "charge_mas": %d}' % charge).encode())
+
     totals = Totals(len(board.get("port_pins", ())))
     cause = "power_on"
     last = None

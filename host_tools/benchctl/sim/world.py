@@ -107,6 +107,7 @@ class World:
         self.plant = None
         self.measured = set()  # channels the trace sets itself: they override the plant's
         self.report_ms = cfg["report_interval_s"] * 1000
+        self.battery_ah = cfg["battery_ah"]
         self.slots = 0  # report intervals in which a status report was made (closed loop)
         self._slot = -1
         self._seq = 0
@@ -131,6 +132,11 @@ class World:
         from benchctl.plant.plant import Plant
         from benchctl.plant.sensing import Presence
 
+        if params["firmware_knows_soc"] and self.bench is None and self.flash.read("state.json") is None:
+            # A bench that has run since its battery was last full knows its charge (state.json
+            # on flash); a new one would guess it from the flat LiFePO4 voltage curve instead.
+            charge = self.battery_ah * 3600000 * params["initial_ppm"] // 1000000
+            self.flash.write("state.json", ('{"boots": 0, "charge_mas": %d}' % charge).encode())
         self.plant = Plant(params, len(self.port_pins), bool(board.get("radar")))
         self.presence = Presence(Rng(params["seed"]), params["rain_ghost_pct"])
         self.hourly = []  # one row an hour for plots: see _log_hour
