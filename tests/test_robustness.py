@@ -52,7 +52,8 @@ def test_a_month_crosses_the_ticks_wrap_without_losing_time(tmp_path):
                 "air_c": 8.0, "port1_a": 0.0, "port2_a": 0.0, "port3_a": 0.0, "pir": 0, "radar_cm": None}]
     for d in range(30):
         noon = d * day + 12 * 3600
-        records += [{"t": noon, "solar_a": 3.0, "batt_a": 2.0, "radar_cm": 70, "port2_a": 1.0},
+        records += [{"t": noon, "solar_a": 3.0, "batt_a": 2.0, "radar_cm": 70, "port2_a": 1.0, "pir": 1},
+                    {"t": noon + 2, "pir": 0},  # sitting down is motion: the PIR wakes the radar
                     {"t": noon + 1800, "radar_cm": None, "port2_a": 0.0},
                     {"t": noon + 3600, "solar_a": 0.0, "batt_a": -0.05}]
     records.append({"t": 30 * day, "console": "status"})

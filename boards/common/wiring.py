@@ -86,6 +86,8 @@ def build(sleep):
     if board.get("wifi"):
         _wifi(hw, store)
     hw.seed = int.from_bytes(os.urandom(4), "big") or 1  # send jitter differs bench to bench
+    if "radar_power_pin" in board:
+        hw.radar_power_pin = machine.Pin(board["radar_power_pin"], machine.Pin.OUT, value=1)
     hw.port_pins = [machine.Pin(n, machine.Pin.OUT, value=0) for n in board.get("port_pins", ())]
     if "qi_pin" in board:
         hw.qi_pin = machine.Pin(board["qi_pin"], machine.Pin.OUT, value=0)

@@ -1,6 +1,5 @@
 # The bench: sample the sensors, decide (battery, ports, sittings, energy policy), report.
 # `tick(now_ticks)` is called by the main loop; it returns how long the loop may sleep.
-import json
 
 from bench.battery import Battery
 from bench.config import Config
@@ -19,20 +18,21 @@ from bench.payload import (
     encode_sensor_fault,
     encode_status,
 )
-from bench.policy import EnergyPolicy
+from bench.policy import SURVIVAL, EnergyPolicy
 from bench.ports import PortBank
 from bench.queue import ReportQueue, block_bytes
+from bench.radar_power import RadarPower
 from bench.radio import Radio
 from bench.report import FAULT_PORT_TRIP, FAULT_STUCK_SEAT, ReportWindow
 from bench.sensors import Sensors
 from bench.sitting import SittingSessions
+from bench.state import load_state, save_state
 from bench.ticks import ticks_diff
 from bench.trace import trace_line
 from bench.units import fixed
 from bench.version import VERSION
 from drivers.switch import LoadSwitch
 
-_STATE = "state.json"
 _SAVE_EVERY_MS = 3600000  # the battery's charge goes to flash hourly, and before a reboot
 QUEUE_CAPACITY = 700  # a week of 15-minute reports, and events, on flash
 _CONSOLE_QUEUE = 8
@@ -46,7 +46,7 @@ class Bench:
         self.board_name = hw.board.get("name", "?")
         self.version = VERSION
         self.log = Log(hw.write)
-        state = self._load_state()
+        state = load_state(self.store, self.log)
         self.boots = state.get("boots", 0) + 1
         self.bench_id = hw.bench_id
         self.write("bench %s firmware %s board %s boot %d reset %s" % (
@@ -55,6 +55,8 @@ class Bench:
         self.cfg.load(self.store, self.log)
         self.log.level = level_named(self.cfg.v["log_level"])
         self.sensors = Sensors(hw, self.cfg, self.log)
+        gate = hw.radar_power_pin if self.sensors.radar is not None else None
+        self.radar_power = RadarPower(LoadSwitch(gate) if gate is not None else None, self.log)
         self.battery = Battery(self.cfg.v["battery_ah"])
         self.battery.restore(state.get("charge_mas"))
         count = self.sensors.port_count
@@ -96,30 +98,8 @@ class Bench:
         self.log.info("bench", "%d ports, occupancy by %s, sample every %d s, report every %d s" % (
             count, self.cfg.v["occupancy"], self.cfg.v["sample_interval_s"], self.cfg.v["report_interval_s"]))
 
-    # -- flash -------------------------------------------------------------------------------
-
-    def _load_state(self):
-        raw = self.store.read(_STATE)
-        if raw is None:
-            return {}
-        try:
-            state = json.loads(raw)
-        except ValueError:
-            state = None
-        if not isinstance(state, dict):
-            self.log.error("bench", "%s unreadable; counting boots from 1" % _STATE)
-            return {}
-        # Keep only what has the right type: a bad value must not stop the boot.
-        checked = {}
-        for key in ("boots", "charge_mas"):
-            value = state.get(key)
-            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-                checked[key] = value
-        return checked
-
     def _save_state(self):
-        self.store.write(_STATE, ('{"boots": %d, "charge_mas": %s}' % (
-            self.boots, "null" if self.battery.charge_mas is None else self.battery.charge_mas)).encode())
+        save_state(self.store, self.boots, self.battery.charge_mas)
 
     # -- what the loop and the console call --------------------------------------------------
 
@@ -224,6 +204,7 @@ class Bench:
         v = self.cfg.v
         dt = 0 if self.last_sample is None else now - self.last_sample
         self.last_sample = now
+        self.sensors.radar_on = self.radar_power.ready(now)
         s = self.sensors.read()
         temp = s.batt_mc if s.batt_mc is not None else s.air_mc
         if s.battery is not None:
@@ -237,8 +218,10 @@ class Bench:
         self.ports.update(now, dt, s.ports)
         if self.qi is not None:
             self.qi.set(self.policy.qi_allowed())
-        self.sitting.update(now, self._present(s, v), v["vacant_after_s"] * 1000,
-                            v["min_session_s"] * 1000, v["max_session_s"] * 1000)
+        present = self._present(s, v)
+        self.sitting.update(now, present, v["vacant_after_s"] * 1000, v["min_session_s"] * 1000,
+                            v["max_session_s"] * 1000)
+        self.radar_power.update(now, present or bool(s.pir), v["radar_hold_s"], self.policy.level >= SURVIVAL)
         self._account(s, dt)
         if now >= self.next_report:
             self._report(now, s)

@@ -25,6 +25,7 @@ _INTS = (
     ("port_retry_s", 300, 10, 86400, "s", "first retry after a port fault (doubles)"),
     ("port_retry_max_s", 3600, 10, 86400, "s", "longest wait between port retries"),
     ("radar_max_cm", 150, 30, 600, "cm", "radar targets further away are passers-by"),
+    ("radar_hold_s", 600, 0, 86400, "s", "radar kept powered after someone was last seen; 0 = always on"),
     ("vacant_after_s", 90, 5, 3600, "s", "no presence this long ends a sitting"),
     ("min_session_s", 30, 0, 3600, "s", "shorter sittings are not counted"),
     ("max_session_s", 14400, 600, 86400, "s", "longer sittings are closed as a stuck sensor"),

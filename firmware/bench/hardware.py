@@ -15,6 +15,7 @@ class Hardware:
         self.pir_pin = None  # machine.Pin, input with IRQ
         self.seat_pin = None
         self.radar_uart = None  # machine.UART at 256000 baud: LD2410
+        self.radar_power_pin = None  # machine.Pin output: a load switch on the LD2410's 5 V
         self.modem_uart = None  # machine.UART at 115200 baud: the RAK3172 LoRaWAN modem
         self.wlan = None  # network.WLAN station, on a Wi-Fi bench without a modem
         self.open_socket = None  # (host, port) -> a connected non-blocking socket, for MQTT

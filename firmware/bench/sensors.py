@@ -85,6 +85,7 @@ class Sensors:
         self.sample = Sample(self.port_count)
         self._count = 0
         self._radar_silent = 0
+        self.radar_on = True  # powered and warmed up (bench.radar_power): read it
 
     def _failed(self, role, err):
         self.errors[role] = self.errors.get(role, 0) + 1
@@ -203,6 +204,17 @@ class Sensors:
     def _read_radar(self, s):
         radar = self.radar
         if radar is None:
+            return
+        if not self.radar_on:
+            # Switched off to save energy, or still waking: not a fault. Its UART may hold
+            # frames from before; they are read and dropped so that they never count.
+            try:
+                radar.poll()
+            except OSError:
+                pass
+            self._radar_silent = 0
+            s.radar_ok = False
+            s.radar_cm = None
             return
         err = "no frames"
         try:

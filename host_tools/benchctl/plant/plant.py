@@ -11,7 +11,8 @@ class Plant:
     def __init__(self, p, ports, radar, air_mc=10000):
         self.p = p
         self.ports = ports
-        self.radar = radar  # an LD2410 is fitted: it draws all the time
+        self.radar = radar  # an LD2410 is fitted
+        self.radar_on = radar  # its supply is on (boards with a radar switch turn it off)
         self.battery = Battery(p["capacity_mams"], p["initial_ppm"], p["r_mohm"], p["tau_ms"], air_mc)
         self.controller = Controller(p)
         self.on = True  # the load output: off after a low-voltage disconnect
@@ -60,7 +61,7 @@ class Plant:
         electronics_uws = ctrl_mw * dt_ms
         loads_mw = ctrl_mw
         if self.on:
-            base = p["sleep_mw"] + (p["radar_mw"] if self.radar else 0) + (p["wifi_mw"] if self.wifi else 0)
+            base = p["sleep_mw"] + (p["radar_mw"] if self.radar_on else 0) + (p["wifi_mw"] if self.wifi else 0)
             electronics_uws += base * dt_ms + p["awake_mw"] * p["awake_ms"] * self.wakes + p["tx_mw"] * self.tx_ms
             loads_mw = electronics_uws // dt_ms
             loads_mw += delivered_mw * 1000000 // p["usb_ppm"]
@@ -82,7 +83,7 @@ class Plant:
         if short > 0:
             harvest -= short  # a full battery refused it: it stayed on the panel
         elif short < 0:
-            load += short  # an empty battery could not give it: the loads went without
+            load = load + short if load + short > 0 else 0  # an empty battery could not give it
             electronics_uws = electronics_uws if electronics_uws < load else load
         self.harvest_uws += harvest
         self.available_uws += available * p["mppt_ppm"] // 1000000 * dt_ms

@@ -28,6 +28,7 @@ class FakeRadarUart:
         self.rng = rng
         self.rxbuf = rxbuf
         self.fitted = False  # the radar answers at all (radar_cm has been set)
+        self.powered = True  # its supply (a board's radar_power_pin)
         self.target_cm = None
         self.fault = Fault.NONE
         self.now_ms = 0
@@ -52,7 +53,7 @@ class FakeRadarUart:
         if frames <= 0:
             return
         self._sent_until += frames * _FRAME_MS
-        if not self.fitted or self.fault == Fault.NACK:
+        if not self.fitted or not self.powered or self.fault == Fault.NACK:
             return
         one = self._frame()
         if self.fault == Fault.STUCK:
@@ -76,6 +77,13 @@ class FakeRadarUart:
             self.rng.fill(junk)
             self._pending = bytes(junk)
         self._pos = 0
+
+    def power(self, on):
+        """Its supply switched: off, it sends nothing; on again, frames as before."""
+        if not on:
+            self._pending = b""
+            self._pos = 0
+        self.powered = bool(on)
 
     def any(self):
         self._refill()

@@ -90,6 +90,10 @@ class World:
         self.seat = FakePin() if "seat_pin" in board else None
         radar = board.get("radar")
         self.radar = FakeRadarUart(self.rng, radar.get("rxbuf", 256)) if radar else None
+        self.radar_pin = None
+        if self.radar is not None and "radar_power_pin" in board:
+            self.radar_pin = FakePin(1)
+            self.radar_pin.on_change = self._radar_power
         self.watchdog_ms = board.get("watchdog_ms", 30000)
         self.modem = None
         self.server = None
@@ -128,6 +132,10 @@ class World:
             self.broker.on_publish = self._published
             self.server = NetworkServer(None, 700)
 
+    def _radar_power(self):
+        if self.radar is not None and self.radar_pin is not None:
+            self.radar.power(self.radar_pin.level)
+
     def _closed_loop(self, board, params):
         from benchctl.plant.plant import Plant
         from benchctl.plant.sensing import Presence
@@ -149,6 +157,7 @@ class World:
         plant = self.plant
         dt = t - self.now
         ports_on = [pin.level for pin in self.port_pins]
+        plant.radar_on = self.radar is not None and (self.radar_pin is None or self.radar_pin.level)
         cut = plant.step(dt, ports_on, self.qi_pin is not None and self.qi_pin.level, False)
         self._show(t, dt)
         if t // 3600000 != self._hour:
@@ -230,6 +239,7 @@ class World:
         hw.radar_uart = self.radar
         hw.port_pins = self.port_pins
         hw.qi_pin = self.qi_pin
+        hw.radar_power_pin = self.radar_pin
         hw.queue_block = self.queue_block
         hw.modem_uart = self.modem
         self.bench_id = bench_id
@@ -253,6 +263,8 @@ class World:
             pin.value(0)
         if self.qi_pin is not None:
             self.qi_pin.level = 0
+        if self.radar_pin is not None:
+            self.radar_pin.value(1)  # the load switch's default: powered
         for chip in (self.solar, self.battery):
             if chip is not None:
                 chip.power_on()
