@@ -91,9 +91,21 @@ def plot(results: list[dict[str, Any]], title: str, path: Path) -> None:
     plt.close(fig)
 
 
-def bench(traces: list[str] | None = None, workers: int = 2) -> list[dict[str, Any]]:
-    traces = traces or [str(SYNTHETIC / "smiltene-december.jsonl.gz"), str(SYNTHETIC / "smiltene-year.jsonl.gz")]
+def stress_trace() -> str:
+    """The bundled December's weather and people with a quarter of the battery, half full:
+    a bench sized too small, where the policies have to choose."""
+    from benchctl.synth.synth import write
+
     OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / "smiltene-december-320wh.jsonl.gz"
+    write(path, "2026-12-01T00:00:00Z", 31, seed=1, plant={"battery_wh": 320, "initial_soc": 0.5})
+    return str(path)
+
+
+def bench(traces: list[str] | None = None, workers: int = 2) -> list[dict[str, Any]]:
+    OUT.mkdir(parents=True, exist_ok=True)
+    traces = traces or [str(SYNTHETIC / "smiltene-december.jsonl.gz"), stress_trace(),
+                        str(SYNTHETIC / "smiltene-year.jsonl.gz")]
     jobs = [(t, name, config) for t in traces for name, config in POLICIES.items()]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         done = list(pool.map(_run, jobs))

@@ -45,7 +45,7 @@ class Battery:
     def soc_ppm(self):
         return self.charge * 1000000 // self.capacity
 
-    def _locked(self):
+    def locked(self):
         return self.capacity * (1000000 - usable_ppm(self.temp_mc)) // 1000000
 
     def rest_mv(self):
@@ -56,7 +56,7 @@ class Battery:
     def terminal_mv(self, ma, rest=None):
         """Under load. In the cold the bottom of the capacity cannot be reached: discharging
         into it, the voltage collapses to the empty cell's while that charge is still there."""
-        if ma < 0 and self.charge <= self._locked():
+        if ma < 0 and self.charge <= self.locked():
             return _OCV[0][1] + ma * self.r_mohm // 1000
         return (self.rest_mv() if rest is None else rest) + ma * self.r_mohm // 1000
 

@@ -100,7 +100,9 @@ class Plant:
             self.on = False
             self.brownouts += 1
             return True
-        if not self.on and b.rest_mv() >= p["lvr_mv"]:
+        if not self.on and b.rest_mv() >= p["lvr_mv"] and b.charge > b.locked():
+            # Back at the reconnect voltage, and able to carry the load again: in the cold
+            # the rest voltage recovers long before the locked charge can be reached.
             self.on = True
         return False
 
