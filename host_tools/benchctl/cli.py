@@ -143,7 +143,34 @@ def do_synth(argv: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"replay": do_replay, "decode": do_decode, "synth": do_synth}
+def do_console(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="benchctl console",
+                                description="A bench's serial console: read its log, type commands, record its trace.")
+    p.add_argument("port", help="serial port or pyserial URL (/dev/ttyUSB0, socket://host:port, rfc2217://...)")
+    p.add_argument("--baud", type=int, default=115200, help="baud rate (default 115200)")
+    p.add_argument("--level", default="debug", choices=["debug", "info", "warn", "error"], help="lowest level shown")
+    p.add_argument("--topic", help="show only this topic's log lines (ports, lorawan, policy, ...)")
+    p.add_argument("--timestamps", action="store_true", help="prefix each line with the host's UTC time")
+    p.add_argument("--colour", choices=["auto", "always", "never"], default="auto", help="colour log levels")
+    p.add_argument("--send", action="append", default=[], help="a command to type once connected (repeatable)")
+    p.add_argument("--record", metavar="FILE", help="write the bench's TRACE lines as a trace-v1 file")
+    p.add_argument("--seconds", type=float, help="stop after this long (default: until Ctrl-C)")
+    args = p.parse_args(argv)
+    from datetime import UTC, datetime
+
+    from benchctl.console import Console, Recorder, run
+
+    recorder = Recorder(args.record, lambda: datetime.now(UTC)) if args.record else None
+    colour = args.colour == "always" or (args.colour == "auto" and sys.stdout.isatty())
+    console = Console(sys.stdout, args.level, args.topic, args.timestamps, colour, recorder)
+    code = run(args.port, console, args.baud, args.send, args.seconds, stdin=sys.stdin if sys.stdin.isatty() else None)
+    if recorder is not None:
+        print(f"benchctl console: {recorder.records} trace records in {args.record}"
+              + (f" ({recorder.skipped} unreadable TRACE lines skipped)" if recorder.skipped else ""), file=sys.stderr)
+    return code
+
+
+COMMANDS = {"replay": do_replay, "decode": do_decode, "synth": do_synth, "console": do_console}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: benchctl {" + ",".join(COMMANDS) + "} ...\n"
               "  replay   run the firmware against a trace (benchctl replay -h)\n"
               "  decode   decode an uplink payload (benchctl decode -h)\n"
-              "  synth    write a synthetic environment trace (benchctl synth -h)", file=sys.stderr)
+              "  synth    write a synthetic environment trace (benchctl synth -h)\n"
+              "  console  a bench's serial console, with --record for a trace (benchctl console -h)", file=sys.stderr)
         return 0 if argv and argv[0] in ("-h", "--help") else 2
     return COMMANDS[argv[0]](argv[1:])
 
