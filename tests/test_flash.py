@@ -50,3 +50,17 @@ def test_a_board_that_does_not_answer_is_named_with_what_to_do(tmp_path):
     files = stage("esp32-rak3172", "SM-044", tmp_path / "stage")
     with pytest.raises(FlashError, match="/dev/ttyNOPE"):
         deploy("/dev/ttyNOPE", tmp_path / "stage", files)
+
+
+def test_benchctl_flash_prints_one_line_and_never_the_secrets(board, tmp_path, capsys):
+    from benchctl.cli import main
+
+    secrets = tmp_path / "secrets.json"
+    secrets.write_text('{"ssid": "parks", "key": "s3cret-key"}')
+    assert main(["flash", board.device, "--board", "esp32-wifi", "--bench", "SM-050", "--secrets", str(secrets)]) == 0
+    out = capsys.readouterr()
+    assert "SM-050 on " in out.out and "every SHA-256 verified" in out.out
+    assert "s3cret" not in out.out + out.err
+    assert json.loads((board.root / "network.json").read_text())["key"] == "s3cret-key"
+    assert main(["flash", "/dev/ttyNOPE", "--board", "esp32-wifi", "--bench", "SM-050"]) == 1
+    assert "benchctl flash: SM-050: /dev/ttyNOPE" in capsys.readouterr().err

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 from benchctl import codec
 from benchctl.replay import FirmwareFailed, ReplayError, replay
@@ -170,7 +171,37 @@ def do_console(argv: list[str]) -> int:
     return code
 
 
-COMMANDS = {"replay": do_replay, "decode": do_decode, "synth": do_synth, "console": do_console}
+def do_flash(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="benchctl flash",
+                                description="Put the bench firmware on a board that runs MicroPython, and verify it.")
+    p.add_argument("port", help="the board's serial port, as mpremote takes it (/dev/ttyUSB0, /dev/ttyACM0)")
+    p.add_argument("--board", required=True, help="board name from boards/ (esp32-rak3172, rp2040-rak3172, ...)")
+    p.add_argument("--bench", required=True, help="the bench's id, e.g. SM-042")
+    p.add_argument("--config", help="a JSON file of configuration values for this bench")
+    p.add_argument("--secrets", help="a JSON file of Wi-Fi and broker settings (never printed)")
+    args = p.parse_args(argv)
+    from benchctl.flash import FlashError, deploy, stage
+    from benchctl.paths import REPO
+
+    try:
+        config = json.loads(Path(args.config).read_text()) if args.config else None
+        secrets = json.loads(Path(args.secrets).read_text()) if args.secrets else None
+    except (OSError, ValueError) as e:
+        print(f"benchctl flash: {e}", file=sys.stderr)
+        return 2
+    try:
+        staged = REPO / "build" / "flash" / args.bench
+        files = stage(args.board, args.bench, staged, config, secrets)
+        done = deploy(args.port, staged, files)
+    except FlashError as e:
+        print(f"benchctl flash: {args.bench}: {e}", file=sys.stderr)
+        return 1
+    print(f"{args.bench} on {args.port} ({args.board}): {len(files)} files, {done.copied} copied, "
+          f"{done.unchanged} unchanged, every SHA-256 verified")
+    return 0
+
+
+COMMANDS = {"replay": do_replay, "decode": do_decode, "synth": do_synth, "console": do_console, "flash": do_flash}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
               "  replay   run the firmware against a trace (benchctl replay -h)\n"
               "  decode   decode an uplink payload (benchctl decode -h)\n"
               "  synth    write a synthetic environment trace (benchctl synth -h)\n"
-              "  console  a bench's serial console, with --record for a trace (benchctl console -h)", file=sys.stderr)
+              "  console  a bench's serial console, with --record for a trace (benchctl console -h)\n"
+              "  flash    put the firmware on a board and verify it (benchctl flash -h)", file=sys.stderr)
         return 0 if argv and argv[0] in ("-h", "--help") else 2
     return COMMANDS[argv[0]](argv[1:])
 
