@@ -14,19 +14,12 @@ from benchctl.sim.pins import FakePin
 from benchctl.sim.radar import FakeRadarUart
 from benchctl.sim.rng import Rng
 from benchctl.sim.server import NetworkServer
+from benchctl.sim.signals import End, Reset
+from benchctl.sim.world_inputs import InputSide
+from benchctl.sim.world_plant import PlantSide
+from benchctl.sim.world_radio import RadioSide
 
 _MASK = 0x3FFFFFFF
-_ENVIRONMENT = ("poa_wm2", "qi_demand_w", "sitting", "rain")  # and portN_demand_a
-_KINDS = {"nack": Fault.NACK, "stuck": Fault.STUCK, "garbage": Fault.GARBAGE}
-
-
-class Reset(BaseException):
-    """The MCU restarts; args[0] is the cause. A BaseException, so the loop's `except
-    Exception` does not swallow it, as a real reset is not catchable."""
-
-
-class End(BaseException):
-    pass
 
 
 class FakeWatchdog:
@@ -43,7 +36,7 @@ def _monitor(spec, rng, shunt_uohm):
     return FakeINA226(rng, shunt_uohm)
 
 
-class World:
+class World(InputSide, PlantSide, RadioSide):
     def __init__(self, board, tape, cfg, seed=1, queue_block=None, on_air=None, plant=None):
         self.board = board
         self.tape = iter(tape)
@@ -136,97 +129,6 @@ class World:
         if self.radar is not None and self.radar_pin is not None:
             self.radar.power(self.radar_pin.level)
 
-    def _closed_loop(self, board, params):
-        from benchctl.plant.plant import Plant
-        from benchctl.plant.sensing import Presence
-
-        if params["firmware_knows_soc"] and self.bench is None and self.flash.read("state.json") is None:
-            # A bench that has run since its battery was last full knows its charge (state.json
-            # on flash); a new one would guess it from the flat LiFePO4 voltage curve instead.
-            charge = self.battery_ah * 3600000 * params["initial_ppm"] // 1000000
-            self.flash.write("state.json", ('{"boots": 0, "charge_mas": %d}' % charge).encode())
-        self.plant = Plant(params, len(self.port_pins), bool(board.get("radar")))
-        self.presence = Presence(Rng(params["seed"]), params["rain_ghost_pct"])
-        self.hourly = []  # one row an hour for plots: see _log_hour
-        self._air_seen = False
-        self._hour = 0
-
-    def _plant_step(self, t):
-        """Run the plant from now to `t` with the outputs as they are, then show its state to
-        the sensors. True if the low-voltage disconnect cut the bench off."""
-        plant = self.plant
-        dt = t - self.now
-        ports_on = [pin.level for pin in self.port_pins]
-        plant.radar_on = self.radar is not None and (self.radar_pin is None or self.radar_pin.level)
-        cut = plant.step(dt, ports_on, self.qi_pin is not None and self.qi_pin.level, False)
-        self._show(t, dt)
-        if t // 3600000 != self._hour:
-            self._hour = t // 3600000
-            self._log_hour(t, ports_on)
-        return cut
-
-    def _log_hour(self, t, ports_on):
-        # t s, state of charge ppm, then uWh since the start: harvested, loads, at the ports,
-        # demanded; ports on, load output on, battery m C, irradiance mW/m2.
-        plant = self.plant
-        self.hourly.append((t // 1000, plant.soc_ppm(), plant.harvest_uws // 3600, plant.load_uws // 3600,
-                            plant.port_uws // 3600, plant.demand_uws // 3600, sum(ports_on) if plant.on else 0,
-                            1 if plant.on else 0, plant.battery.temp_mc, plant.poa_mwm2))
-
-    def _show(self, t, dt):
-        """The plant's state, as the bench's sensors read it."""
-        plant = self.plant
-        b = plant.battery
-        m = self.measured
-        if "batt_v" not in m:
-            self.apply({"batt_v": (b.v_mv or b.rest_mv()) * 1000, "batt_a": b.ma * 1000}, True)
-        if "batt_c" not in m:
-            self.batt_temp.mc = b.temp_mc
-        if "solar_v" not in m:
-            c = plant.controller
-            self.apply({"solar_v": c.in_mv * 1000, "solar_a": c.in_ma * 1000}, True)
-        ports = {}
-        for i in range(plant.ports):
-            if "port%d_a" % (i + 1) not in m:
-                ports["port%d_a" % (i + 1)] = plant.demand_ua[i]  # the gate pin decides if it flows
-        if ports:
-            self.apply(ports, True)
-        if "pir" not in m:
-            self.apply({"pir": self.presence.pir(t, dt, plant.poa_mwm2)}, True)
-        if "radar_cm" not in m:
-            self.apply({"radar_cm": self.presence.radar_cm()}, True)
-
-    def _published(self, topic, payload, delivered):
-        """A PUBLISH reached the broker's socket; the broker took it unless it is faulted."""
-        self.uplinks += 1
-        self.uplink_bytes += len(payload)
-        if delivered:
-            link = self.bench.radio.wifi if self.bench is not None else None
-            seq = None if link is None else link.sending
-            self.server.hear(self.now, seq, 1 if topic.endswith("/status") else 2, b"")
-        if self.on_air is not None:
-            self.on_air(self.now, None, payload, None, delivered, topic)
-
-    def _heard(self, t, fport, payload, toa_us, delivered):
-        """An uplink left the fake modem: count it, and let the server hear it if the link was up.
-        A JoinRequest (fport None) only counts its airtime."""
-        if fport is None:
-            self.joins += 1
-            self.join_airtime_us += toa_us
-            if self.on_air is not None:
-                self.on_air(t, fport, payload, toa_us, delivered)
-            return
-        self.uplinks += 1
-        self.uplink_bytes += len(payload)
-        self.airtime_us += toa_us
-        if self.plant is not None:
-            self.plant.tx_ms += toa_us // 1000
-        if delivered:
-            link = self.bench.radio.lora if self.bench is not None else None
-            self.server.hear(t, None if link is None else link.in_flight, fport, payload)
-        if self.on_air is not None:
-            self.on_air(t, fport, payload, toa_us, delivered)
-
     # -- the firmware's view -------------------------------------------------------------------
 
     def hardware(self, bench_id, cause, write):
@@ -306,35 +208,6 @@ class World:
         self._advance(target)
         self._check_watchdog()
 
-    def _awake(self):
-        # The loop woke once more; and a new status report covers its report interval.
-        plant = self.plant
-        plant.wakes += 1
-        if self.wlan is not None:
-            plant.wifi = self.wlan.isconnected()
-        bench = self.bench
-        if bench is not None and bench.seq != self._seq:
-            self._seq = bench.seq
-            slot = self.now // self.report_ms
-            if slot != self._slot:
-                self._slot = slot
-                self.slots += 1
-
-    def wait_power(self):
-        """The low-voltage disconnect cut the bench off: time passes with the bench dark
-        until the battery recovers (or the trace ends: End)."""
-        for pin in self.port_pins:
-            pin.value(0)
-        if self.qi_pin is not None:
-            self.qi_pin.level = 0
-        while not self.plant.on:
-            t = self._peek_time()
-            if t is None:
-                raise End()
-            self._advance(t)
-            self._step_record()
-        self._seq = 0
-
     def _check_watchdog(self):
         if self.now - self.fed_at > self.watchdog_ms:
             raise Reset("watchdog")
@@ -382,143 +255,3 @@ class World:
         if events:
             for kind, value in events:
                 self._event(kind, value)
-
-    def _event(self, kind, value):
-        if kind == "console":
-            if self.bench is not None:
-                self.bench.console_input(value)
-            else:
-                self.early_console.append(value)  # typed while it boots: read once it runs
-            self._wake = True  # the UART interrupt wakes the loop
-        elif kind == "fault":
-            role, fault, for_ms = value
-            self._set_fault(role, _KINDS[fault])
-            end = self.now + for_ms
-            i = 0
-            while i < len(self._fault_ends) and self._fault_ends[i][0] <= end:
-                i += 1
-            self._fault_ends.insert(i, (end, role))
-        elif kind == "reset":
-            cause, torn = value
-            if torn:
-                # The write in progress is the newest of the config files' and the queue's.
-                if self.queue_block.writes and self.queue_block.stamp > self.flash.stamp:
-                    self.queue_block.tear(self.rng.below(64))
-                else:
-                    self.flash.tear()
-            raise Reset(cause)
-        elif kind == "link":
-            self.link_up = value == "up"
-            if self.modem is not None:
-                self.modem.link_up = self.link_up
-            elif self.broker is not None and not self.link_up:
-                self.broker.link_down()
-        elif kind == "sf":
-            if self.modem is not None:
-                self.modem.network_sf = value
-        elif kind == "downlink":
-            if self.modem is not None:
-                self.modem.downlinks.append(value)  # the network holds it for the next uplink
-            elif self.broker is not None:
-                # The application publishes the same bytes on benches/<id>/cmd.
-                self.broker.command(('{"fport": %d, "hex": "%s"}' % (value[0], value[1])).encode())
-
-    def _set_fault(self, role, fault):
-        if role == "solar" and self.solar is not None:
-            self.solar.set_fault(fault)
-        elif role == "battery":
-            if self.battery is not None:
-                self.battery.set_fault(fault)
-            self.batt_temp.fault = fault
-        elif role.startswith("port"):
-            index = int(role[4:]) - 1
-            if index // 3 < len(self.port_chips):
-                self.port_chips[index // 3].set_fault(fault)
-        elif role == "radio":
-            if self.modem is not None:
-                self.modem.fault = fault
-            if self.broker is not None:
-                self.broker.fault = fault
-        elif role == "occupancy":
-            self.pir_fault = fault
-            if self.pir is not None and fault == Fault.NACK:
-                self.pir.drive(0)  # a dead PIR's output sits low
-            if self.radar is not None:
-                self.radar.fault = fault
-
-    def _environment(self, name, value):
-        """A closed-loop channel for the plant; False if `name` is not one."""
-        plant = self.plant
-        if name == "poa_wm2":
-            plant.poa_mwm2 = value or 0
-        elif name == "air_c":
-            plant.air_mc = 0 if value is None else value
-            if not self._air_seen:
-                self._air_seen = True
-                plant.battery.temp_mc = plant.air_mc  # the battery starts at the air's temperature
-            return False  # the air sensor reads it too
-        elif name.endswith("_demand_a") and name.startswith("port"):
-            index = int(name[4:-9]) - 1
-            if index < plant.ports:
-                plant.demand_ua[index] = value or 0
-        elif name == "qi_demand_w":
-            plant.qi_demand_mw = value or 0
-        elif name == "sitting":
-            self.presence.set_sitting(value or 0, self.now)
-        elif name == "rain":
-            self.presence.rain = value or 0
-        else:
-            self.measured.add(name)  # a measured channel in the trace overrides the model
-            return False
-        return True
-
-    def apply(self, ch, modelled=False):
-        """Channels in tape units: uV, uA, millidegrees C, cm, 0/1; None: absent again.
-        `modelled`: set by the plant, not by the trace."""
-        for name in ch:
-            value = ch[name]
-            if not modelled:
-                if self.plant is None and self._plant_params is not None and (
-                        name in _ENVIRONMENT or name.endswith("_demand_a")):
-                    self._closed_loop(self.board, self._plant_params)
-                if self.plant is not None and self._environment(name, value):
-                    continue
-            if name == "solar_v" or name == "solar_a" or name == "batt_v" or name == "batt_a":
-                chip = self.solar if name[0] == "s" else self.battery
-                if chip is None:
-                    continue
-                if name[-1] == "v":
-                    chip.uv = 0 if value is None else value
-                    chip.has_v = value is not None
-                else:
-                    chip.ua = 0 if value is None else value
-                    chip.has_a = value is not None
-                chip.present = chip.has_v or chip.has_a
-                chip.changed()
-            elif name == "batt_c":
-                self.batt_temp.mc = value
-            elif name == "air_c":
-                self.air_temp.mc = value
-            elif name.startswith("port") and (name.endswith("_a") or name.endswith("_v")) and "_d" not in name:
-                index = int(name[4:-2]) - 1
-                if index // 3 >= len(self.port_chips):
-                    continue
-                chip = self.port_chips[index // 3]
-                if name[-1] == "a":
-                    chip.ua[index % 3] = 0 if value is None else value
-                    chip.present = chip.present or value is not None
-                else:
-                    chip.uv[index % 3] = 5000000 if value is None else value
-                chip.changed()
-            elif name == "pir":
-                if self.pir is not None and self.pir_fault == Fault.NONE:
-                    self.pir.drive(value or 0)
-                elif self.pir is not None and self.pir_fault == Fault.GARBAGE:
-                    self.pir.drive(self.rng.below(2))
-            elif name == "radar_cm":
-                if self.radar is not None:
-                    self.radar.fitted = True
-                    self.radar.target_cm = value
-            elif name == "seat":
-                if self.seat is not None:
-                    self.seat.drive(value or 0)
