@@ -57,25 +57,26 @@ class LoRaLink:
         self.restarts = 0  # times the modem was set up again after failing
         self._booked = (0, 0)  # (airtime us, when) of the frame in flight, to refund if it never left
 
+    def _saved(self):
+        if self.on_spend is not None:
+            self.on_spend()
+
     def _book(self, now, toa):
         # Booked, and on flash through on_spend, before the modem is asked: a reset between
         # the two leaves the budget too full, never too empty.
         self.budget.spend(now, toa)
         self._booked = (toa, now)
-        if self.on_spend is not None:
-            self.on_spend()
+        self._saved()
 
     def _downlink_heard(self, now):
         self.budget.downlink(now)
         self.downlinks += 1
-        if self.on_spend is not None:
-            self.on_spend()  # it counts against the ten a day after a reset, too
+        self._saved()  # it counts against the ten a day after a reset, too
 
     def _refund(self, now):
         # The modem never said OK: nothing went on the air.
         if not self.modem.accepted and self.budget.refund(now, self._booked[0], self._booked[1]):
-            if self.on_spend is not None:
-                self.on_spend()
+            self._saved()
 
     def _trouble(self, now, what):
         """A command failed; after a few in a row the modem is set up (and joined) again,

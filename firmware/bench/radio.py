@@ -77,9 +77,10 @@ class Radio:
         """One line for the console's `status`."""
         lora = self.lora
         if lora is not None:
-            return "lorawan %s, SF%d, link %s, %d sent (%d again), airtime %d ms in 24 h, %d downlinks" % (
+            return "lorawan %s, SF%d, link %s, %d sent (%d again), airtime %d ms in 24 h, %d downlinks%s" % (
                 lora.state, lora.sf, {True: "up", False: "down", None: "unchecked"}[lora.link_up], lora.sent,
-                lora.resent, lora.budget.spent_us(now) // 1000, lora.downlinks)
+                lora.resent, lora.budget.spent_us(now) // 1000, lora.downlinks,
+                ", modem set up again %d time(s)" % lora.restarts if lora.restarts else "")
         wifi = self.wifi
         if wifi is not None:
             return "mqtt %s, %d published" % ("connected" if wifi.mqtt is not None else "offline", wifi.published)
