@@ -48,7 +48,7 @@ def test_bad_arguments_name_what_is_wrong(tmp_path):
 
 def test_a_board_that_does_not_answer_is_named_with_what_to_do(tmp_path):
     files = stage("esp32-rak3172", "SM-044", tmp_path / "stage")
-    with pytest.raises(FlashError, match="/dev/ttyNOPE"):
+    with pytest.raises(FlashError, match="/dev/ttyNOPE: no such port; is the USB cable in"):
         deploy("/dev/ttyNOPE", tmp_path / "stage", files)
 
 

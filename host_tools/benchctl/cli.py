@@ -189,9 +189,13 @@ def do_flash(argv: list[str]) -> int:
     except (OSError, ValueError) as e:
         print(f"benchctl flash: {e}", file=sys.stderr)
         return 2
+    staged = REPO / "build" / "flash" / args.bench
     try:
-        staged = REPO / "build" / "flash" / args.bench
         files = stage(args.board, args.bench, staged, config, secrets)
+    except FlashError as e:  # a bad --board or --bench
+        print(f"benchctl flash: {args.bench}: {e}", file=sys.stderr)
+        return 2
+    try:
         done = deploy(args.port, staged, files)
     except FlashError as e:
         print(f"benchctl flash: {args.bench}: {e}", file=sys.stderr)

@@ -75,6 +75,9 @@ def stage(board: str, bench_id: str, out: Path, config: dict | None = None, secr
 
 
 def _mpremote(device: str, *args: str, timeout: float = 60) -> str:
+    if device.startswith("/dev/") and not Path(device).exists():
+        raise FlashError(f"{device}: no such port; is the USB cable in? `ls /dev/ttyUSB* /dev/ttyACM*` lists the "
+                         "ports there are")
     try:
         done = subprocess.run([MPREMOTE, "connect", device, *args], capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -83,6 +86,9 @@ def _mpremote(device: str, *args: str, timeout: float = 60) -> str:
     if done.returncode:
         text = (done.stderr or done.stdout).strip().splitlines()
         last = text[-1] if text else "no output"
+        if "in use by another program" in last:
+            raise FlashError(f"{device}: the port is busy: close the program that has it open (a console, "
+                             "another benchctl) and try again")
         if "could not enter raw repl" in (done.stderr + done.stdout).lower():
             raise FlashError(f"{device}: the raw REPL does not answer ({last}); press reset and try again")
         if "no space" in last.lower() or "ENOSPC" in last:
