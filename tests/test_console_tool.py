@@ -11,6 +11,8 @@ import tty
 from datetime import UTC, datetime, timedelta
 
 import serial
+from hypothesis import given
+from hypothesis import strategies as st
 
 from benchctl.console import Console, Recorder, run
 from benchctl.replay import replay
@@ -144,3 +146,25 @@ def test_a_port_that_vanishes_is_waited_for_and_read_again():
     run("/dev/ttyUSB0", Console(out), seconds=2.0, opener=opener, err=err)
     assert out.getvalue().splitlines() == LOG
     assert "went away" in err.getvalue() and "waiting for it" in err.getvalue() and "is back" in err.getvalue()
+
+
+lines = st.one_of(st.text(max_size=80), st.sampled_from(LOG),
+                  st.builds(lambda t: "TRACE " + json.dumps({"t": t, "pir": 0}), st.floats(0, 1e6, allow_nan=False)),
+                  st.builds(lambda c: "bench SM-1 firmware 0.1.0 board esp32-rak3172 boot 2 reset " + c,
+                            st.sampled_from(["power_on", "brownout", "watchdog", "nonsense"])))
+
+
+@given(st.lists(lines, max_size=40))
+def test_any_console_lines_never_raise_and_the_recording_stays_a_valid_trace(tmp_path_factory, seq):
+    path = tmp_path_factory.mktemp("rec") / "r.jsonl"
+    clock = Clock()
+    recorder = Recorder(str(path), clock)
+    console = Console(io.StringIO(), level="info", colour=True, recorder=recorder)
+    for line in seq:
+        clock.now += timedelta(seconds=5)
+        console.line(line)
+    recorder.close()
+    if recorder.records:
+        check(path)
+        times = [json.loads(x)["t"] for x in path.read_text().splitlines()[1:]]
+        assert times == sorted(times)
