@@ -64,3 +64,42 @@ def test_benchctl_flash_prints_one_line_and_never_the_secrets(board, tmp_path, c
     assert json.loads((board.root / "network.json").read_text())["key"] == "s3cret-key"
     assert main(["flash", "/dev/ttyNOPE", "--board", "esp32-wifi", "--bench", "SM-050"]) == 1
     assert "benchctl flash: SM-050: /dev/ttyNOPE" in capsys.readouterr().err
+
+
+def test_a_row_of_benches_from_an_inventory_is_flashed_at_once_with_a_table(tmp_path, capsys):
+    from benchctl.cli import main
+
+    boards = [VirtualBoard(tmp_path / f"b{n}") for n in range(3)]
+    for b in boards:
+        b.start()
+    try:
+        (tmp_path / "slow.json").write_text('{"report_interval_s": 3600}')
+        inv = tmp_path / "fleet.csv"
+        inv.write_text("bench,board,port,config\n"
+                       f"SM-101,esp32-rak3172,{boards[0].device},\n"
+                       f"SM-102,esp32-wifi,{boards[1].device},slow.json\n"
+                       f"SM-103,rp2040-rak3172,{boards[2].device},\n"
+                       "SM-104,esp32-rak3172,/dev/ttyNOPE,\n")
+        secrets = tmp_path / "secrets.toml"
+        secrets.write_text('[SM-102]\nssid = "parks"\nkey = "s3cret-key"\nbroker = "mqtt.local"\nport = 1883\n')
+        assert main(["flash", "--inventory", str(inv), "--secrets", str(secrets)]) == 1  # one board missing
+        out = capsys.readouterr().out
+        assert "3 of 4 benches flashed and verified" in out
+        assert "SM-104       esp32-rak3172    /dev/ttyNOPE     FAILED: /dev/ttyNOPE: no such port" in out
+        assert "s3cret" not in out
+        assert (boards[1].root / "bench_id").read_text() == "SM-102\n"
+        assert json.loads((boards[1].root / "config.json").read_text()) == {"report_interval_s": 3600}
+        assert json.loads((boards[1].root / "network.json").read_text())["key"] == "s3cret-key"
+        assert not (boards[0].root / "network.json").exists()
+    finally:
+        for b in boards:
+            b.stop()
+
+
+def test_a_bad_inventory_is_named_by_file_and_line(tmp_path, capsys):
+    from benchctl.cli import main
+
+    inv = tmp_path / "fleet.csv"
+    inv.write_text("bench,board,port\nSM-1,esp32-rak3172,\n")
+    assert main(["flash", "--inventory", str(inv)]) == 2
+    assert f"{inv}:2: port missing" in capsys.readouterr().err

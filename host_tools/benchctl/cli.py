@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -174,14 +175,22 @@ def do_console(argv: list[str]) -> int:
 def do_flash(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="benchctl flash",
                                 description="Put the bench firmware on a board that runs MicroPython, and verify it.")
-    p.add_argument("port", help="the board's serial port, as mpremote takes it (/dev/ttyUSB0, /dev/ttyACM0)")
-    p.add_argument("--board", required=True, help="board name from boards/ (esp32-rak3172, rp2040-rak3172, ...)")
-    p.add_argument("--bench", required=True, help="the bench's id, e.g. SM-042")
+    p.add_argument("port", nargs="?", help="the board's serial port, as mpremote takes it (/dev/ttyUSB0, /dev/ttyACM0)")
+    p.add_argument("--board", help="board name from boards/ (esp32-rak3172, rp2040-rak3172, ...)")
+    p.add_argument("--bench", help="the bench's id, e.g. SM-042")
     p.add_argument("--config", help="a JSON file of configuration values for this bench")
-    p.add_argument("--secrets", help="a JSON file of Wi-Fi and broker settings (never printed)")
+    p.add_argument("--secrets", help="Wi-Fi and broker settings, never printed: JSON for one bench; JSON or TOML "
+                                     "keyed by bench id with --inventory")
+    p.add_argument("--inventory", help="a CSV of benches to flash at once: bench,board,port[,config]")
     args = p.parse_args(argv)
     from benchctl.flash import FlashError, deploy, stage
     from benchctl.paths import REPO
+
+    if args.inventory:
+        return _flash_fleet(Path(args.inventory), Path(args.secrets) if args.secrets else None)
+    if not (args.port and args.board and args.bench):
+        print("benchctl flash: give PORT --board NAME --bench ID, or --inventory FILE", file=sys.stderr)
+        return 2
 
     try:
         config = json.loads(Path(args.config).read_text()) if args.config else None
@@ -203,6 +212,31 @@ def do_flash(argv: list[str]) -> int:
     print(f"{args.bench} on {args.port} ({args.board}): {len(files)} files, {done.copied} copied, "
           f"{done.unchanged} unchanged, every SHA-256 verified")
     return 0
+
+
+def _flash_fleet(path: Path, secrets: Path | None) -> int:
+    from benchctl.flash import FlashError, flash_fleet, inventory
+    from benchctl.paths import REPO
+
+    try:
+        rows = inventory(path, secrets)
+    except FlashError as e:
+        print(f"benchctl flash: {e}", file=sys.stderr)
+        return 2
+    lock = threading.Lock()
+
+    def report(row, text):
+        with lock:
+            print(f"  {row.bench:<12} {row.port:<16} {text}", flush=True)
+
+    results = flash_fleet(rows, REPO / "build" / "flash", report)
+    print()
+    print(f"  {'bench':<12} {'board':<16} {'port':<16} result")
+    for row, text, ok in results:
+        print(f"  {row.bench:<12} {row.board:<16} {row.port:<16} {'ok: ' if ok else 'FAILED: '}{text}")
+    failed = sum(1 for _, _, ok in results if not ok)
+    print(f"  {len(results) - failed} of {len(results)} benches flashed and verified")
+    return 1 if failed else 0
 
 
 COMMANDS = {"replay": do_replay, "decode": do_decode, "synth": do_synth, "console": do_console, "flash": do_flash}

@@ -115,3 +115,69 @@ def verify(device: str, files: dict[str, str]) -> list[str]:
     out = _mpremote(device, "fs", "sha256sum", *[":" + n for n in names])
     got = dict(zip(names, re.findall(r"^[0-9a-f]{64}$", out, re.M), strict=False))
     return [n for n in names if got.get(n) != files[n]]
+
+
+@dataclass
+class Row:
+    bench: str
+    board: str
+    port: str
+    config: dict | None = None
+    secrets: dict | None = None
+
+
+def inventory(path: Path, secrets_path: Path | None = None) -> list[Row]:
+    """A fleet inventory: CSV with columns bench, board, port and optionally config (a JSON file
+    beside it); secrets from a separate JSON or TOML file keyed by bench id."""
+    import csv
+    import tomllib
+
+    secrets: dict = {}
+    if secrets_path is not None:
+        try:
+            raw = secrets_path.read_bytes()
+            secrets = tomllib.loads(raw.decode()) if secrets_path.suffix == ".toml" else json.loads(raw)
+        except (OSError, ValueError) as e:
+            raise FlashError(f"secrets file {secrets_path}: {e}") from None
+    rows = []
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            for number, rec in enumerate(csv.DictReader(f), 2):
+                missing = [k for k in ("bench", "board", "port") if not (rec.get(k) or "").strip()]
+                if missing:
+                    raise FlashError(f"{path}:{number}: {', '.join(missing)} missing")
+                config = None
+                if (rec.get("config") or "").strip():
+                    try:
+                        config = json.loads((path.parent / rec["config"].strip()).read_text())
+                    except (OSError, ValueError) as e:
+                        raise FlashError(f"{path}:{number}: config {rec['config']}: {e}") from None
+                bench = rec["bench"].strip()
+                rows.append(Row(bench, rec["board"].strip(), rec["port"].strip(), config, secrets.get(bench)))
+    except OSError as e:
+        raise FlashError(f"inventory {path}: {e.strerror}") from None
+    if not rows:
+        raise FlashError(f"inventory {path} lists no bench")
+    return rows
+
+
+def flash_fleet(rows: list[Row], work: Path, report=None, workers: int = 4) -> list[tuple[Row, str, bool]]:
+    """Flash every row, several at a time; `report(row, text)` hears each board's progress.
+    Returns (row, result text, ok) in the inventory's order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(row: Row) -> tuple[Row, str, bool]:
+        say = report or (lambda r, t: None)
+        try:
+            say(row, "compiling")
+            files = stage(row.board, row.bench, work / row.bench, row.config, row.secrets)
+            say(row, f"copying {len(files)} files")
+            done = deploy(row.port, work / row.bench, files)
+        except FlashError as e:
+            say(row, "failed")
+            return row, str(e), False
+        say(row, "verified")
+        return row, f"{done.copied} copied, {done.unchanged} unchanged, verified", True
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(one, rows))
