@@ -103,3 +103,20 @@ def test_a_bad_inventory_is_named_by_file_and_line(tmp_path, capsys):
     inv.write_text("bench,board,port\nSM-1,esp32-rak3172,\n")
     assert main(["flash", "--inventory", str(inv)]) == 2
     assert f"{inv}:2: port missing" in capsys.readouterr().err
+
+
+def test_a_raw_repl_that_does_not_answer_at_first_is_tried_once_more(tmp_path, monkeypatch):
+    import benchctl.flash as flash
+
+    calls = tmp_path / "calls"
+    fake = tmp_path / "mpremote"
+    fake.write_text(f"#!/bin/sh\necho x >> {calls}\n[ $(wc -l < {calls}) -ge 2 ] && {{ echo ok; exit 0; }}\n"
+                    "echo 'mpremote: could not enter raw repl' >&2; exit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(flash, "MPREMOTE", str(fake))
+    assert flash._mpremote("socket://board", "exec", "1", settle_s=0).strip() == "ok"
+    assert calls.read_text().count("x") == 2
+    calls.write_text("")
+    fake.write_text("#!/bin/sh\necho 'mpremote: could not enter raw repl' >&2; exit 1\n")
+    with pytest.raises(FlashError, match="the raw REPL does not answer"):
+        flash._mpremote("socket://board", "exec", "1", settle_s=0)

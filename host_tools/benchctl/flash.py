@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,15 +75,20 @@ def stage(board: str, bench_id: str, out: Path, config: dict | None = None, secr
     return {str(p.relative_to(out)): _sha(p.read_bytes()) for p in sorted(out.rglob("*")) if p.is_file()}
 
 
-def _mpremote(device: str, *args: str, timeout: float = 60) -> str:
+def _mpremote(device: str, *args: str, timeout: float = 60, settle_s: float = 1.0) -> str:
     if device.startswith("/dev/") and not Path(device).exists():
         raise FlashError(f"{device}: no such port; is the USB cable in? `ls /dev/ttyUSB* /dev/ttyACM*` lists the "
                          "ports there are")
-    try:
-        done = subprocess.run([MPREMOTE, "connect", device, *args], capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise FlashError(f"{device}: mpremote got no answer in {timeout:.0f} s; is the raw REPL answering? "
-                         "Unplug and replug the board, then try again") from None
+    for attempt in (1, 2):
+        try:
+            done = subprocess.run([MPREMOTE, "connect", device, *args], capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise FlashError(f"{device}: mpremote got no answer in {timeout:.0f} s; is the raw REPL answering? "
+                             "Unplug and replug the board, then try again") from None
+        if attempt == 1 and done.returncode and "could not enter raw repl" in (done.stderr + done.stdout).lower():
+            time.sleep(settle_s)  # a board just plugged in or reset is often still printing: once more
+            continue
+        break
     if done.returncode:
         text = (done.stderr or done.stdout).strip().splitlines()
         last = text[-1] if text else "no output"
