@@ -42,7 +42,6 @@ class AirtimeBudget:
         self.newest = 0  # index of the newest bucket
         self.free_at = 0  # uptime ms the duty cycle allows the next uplink
         self.downlink_times = []  # uptime ms of the downlinks of the last 24 h (at most 10)
-        self.total_us = 0
         self.latest = 0  # uptime ms of the latest booking or downlink: saved() measures ages from it
 
     def _roll(self, now):
@@ -117,7 +116,6 @@ class AirtimeBudget:
             self.latest = now
         self._roll(now)
         self.buckets[self.newest] += toa_us
-        self.total_us += toa_us
         # 1 % duty cycle: after ToA, the sub-band stays closed for 99 x ToA.
         self.free_at = now + (toa_us * 100 + 999) // 1000
 
@@ -127,7 +125,6 @@ class AirtimeBudget:
         self._roll(now)
         if booked_at >= self.bucket_start and self.buckets[self.newest] >= toa_us:
             self.buckets[self.newest] -= toa_us
-            self.total_us -= toa_us
             return True
         return False
 

@@ -92,7 +92,7 @@ class Bench:
         self.uptime = 0
         self.last_sample = None
         self.next_sample = 0
-        self.next_report = self._report_interval_ms()
+        self.next_report = self.report_interval_s() * 1000
         self.next_save = _SAVE_EVERY_MS
         self._save_state()
         self.log.info("bench", "%d ports, occupancy by %s, sample every %d s, report every %d s" % (
@@ -103,8 +103,9 @@ class Bench:
 
     # -- what the loop and the console call --------------------------------------------------
 
-    def _report_interval_ms(self):
-        return self.radio.report_interval_s(self.policy.report_interval_s(self.cfg.v)) * 1000
+    def report_interval_s(self):
+        """What the energy policy asks, stretched by the radio at slow data rates."""
+        return self.radio.report_interval_s(self.policy.report_interval_s(self.cfg.v))
 
     def console_input(self, line):
         """A line typed on the console; handled at the next tick, in order."""
@@ -121,7 +122,7 @@ class Bench:
         if key == "log_level":
             self.log.level = level_named(self.cfg.v[key])
         elif key in ("report_interval_s", "heartbeat_s"):
-            self.next_report = self.uptime + self._report_interval_ms()
+            self.next_report = self.uptime + self.report_interval_s() * 1000
 
     def command(self, command, why, source, fport=0):
         """Apply a command from the network (bench.downlink), whole or not at all; `why` is
@@ -279,7 +280,7 @@ class Bench:
             sit.count, sit.occupied_ms, charge, self.ports.states(), s.batt_mc, s.air_mc, self.policy.level)
         self.queue.put(FPORT_STATUS, encode_status(report))
         self.window.open(now, port_mwh, sit.count, sit.occupied_ms, charge)
-        self.next_report = now + self._report_interval_ms()
+        self.next_report = now + self.report_interval_s() * 1000
         g = report.get
         soc = g("soc_pm")
         self.log.info("report", "#%d charge %s solar %s Wh used %s Wh sittings %d (%d s) charging %d ports %s Wh faults 0x%02x" % (

@@ -54,7 +54,6 @@ class Shell:
 
     def do_status(self, args):
         b = self.bench
-        v = b.cfg.v
         self.out("bench %s fw %s board %s up %s boot %d" % (b.bench_id, b.version, b.board_name, clock(b.uptime), b.boots))
         s = b.sensors.sample
         if s.battery is not None:
@@ -67,8 +66,7 @@ class Shell:
         if s.solar is not None:
             self.out("solar %s V %s A" % (fixed(s.solar[0], 3), _amps(s.solar[1])))
         self.out("policy %s; report every %d s, next in %d s" % (
-            LEVELS[b.policy.level], b.radio.report_interval_s(b.policy.report_interval_s(v)),
-            max(0, b.next_report - b.uptime) // 1000))
+            LEVELS[b.policy.level], b.report_interval_s(), max(0, b.next_report - b.uptime) // 1000))
         failing = b.sensors.failing()
         self.out("sensors " + ("ok" if not failing else "failing: " + " ".join(failing)))
         q = b.queue

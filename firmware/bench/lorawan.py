@@ -46,13 +46,11 @@ class LoRaLink:
         self._check_deadline = 0
         self._next_new = queue.tail  # the lowest record never sent yet
         self.jitter = Jitter(seed)
-        self.resend_requests = 0
         self._resending = False  # sending records already delivered, at the server's request
         self._hold_until = 0  # a new frame's random delay
         self._held = -1  # the record that delay belongs to
         self.inbox = []  # (fport, bytes): downlinks for the bench, oldest first
         self.downlinks = 0  # downlinks received, link check answers included
-        self.inbox_dropped = 0
         self.failures = 0  # modem commands failed in a row
         self.restarts = 0  # times the modem was set up again after failing
         self._booked = (0, 0)  # (airtime us, when) of the frame in flight, to refund if it never left
@@ -171,15 +169,14 @@ class LoRaLink:
             self._downlink_heard(now)
             if fport != _FPORT_RESEND or len(data) != 1:
                 if len(self.inbox) >= _DOWNLINKS:
-                    self.inbox.pop(0)
-                    self.inbox_dropped += 1
+                    self.log.warn("lorawan", "downlink on FPort %d dropped: %d wait already" % (
+                        self.inbox.pop(0)[0], _DOWNLINKS))
                 self.inbox.append((fport, data))
                 continue
             seq = self.queue.find_status(data[0])
             if seq is None:
                 self.log.warn("lorawan", "asked to resend report %d, which is no longer kept" % data[0])
                 continue
-            self.resend_requests += 1
             self.log.info("lorawan", "the server missed report %d: sending from it again" % data[0])
             if seq < self.cursor:
                 self.cursor = seq

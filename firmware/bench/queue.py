@@ -168,15 +168,6 @@ class ReportQueue:
             return buf[5], bytes(buf[_HEAD:_HEAD + buf[6]])
         return None
 
-    def count(self, fport):
-        """Records of `fport` waiting (not yet delivered) — the status reports, for fport 1."""
-        n = 0
-        for seq in range(self.tail, self.head):
-            record = self.record(seq)
-            if record is not None and record[0] == fport:
-                n += 1
-        return n
-
     def ack_to(self, seq):
         """Every record before `seq` was delivered: one mark for all of them."""
         if seq > self.head:

@@ -16,9 +16,6 @@ class RadarPower:
         if switch is not None:
             switch.set(True)  # on at boot: the first samples see whoever is already sitting
 
-    def powered(self):
-        return self.switch is None or self.switch.is_on
-
     def ready(self, now):
         """Powered long enough for its frames to mean something."""
         return self.switch is None or (self.switch.is_on and now - self.on_since >= _WARMUP_MS)

@@ -18,7 +18,6 @@ class Radio:
 
     def __init__(self, hw, queue, log, command):
         self.store = hw.store
-        self.log = log
         self.command = command  # bench.command(command, why, source)
         self.lora = self._lora(hw, queue, log) if hw.modem_uart is not None else None
         self.wifi = self._wifi(hw, queue, log) if self.lora is None and hw.wlan is not None else None

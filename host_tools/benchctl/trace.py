@@ -14,7 +14,7 @@ from typing import Any
 
 FORMAT = "bench-trace"
 VERSION = 1
-_BENCH_ID = re.compile(r"[A-Za-z0-9_-]{1,32}\Z")
+BENCH_ID = re.compile(r"[A-Za-z0-9_-]{1,32}\Z")  # trace-v1 header `bench`; benchctl flash too
 _START = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z\Z")
 _ROLES = {"solar", "battery", "occupancy", "radio"} | {f"port{n}" for n in range(1, 9)}
 _KINDS = {"nack", "stuck", "garbage"}
@@ -142,7 +142,7 @@ def _header(data: Any, fail) -> Header:
     if version < 1:
         fail(f"version must be 1, got {version}")
     bench = data.get("bench")
-    if not isinstance(bench, str) or not _BENCH_ID.match(bench):
+    if not isinstance(bench, str) or not BENCH_ID.match(bench):
         fail(f"bench must be 1-32 of A-Z a-z 0-9 _ -, got {json.dumps(bench)[:40]}")
     start = data.get("start")
     if not isinstance(start, str) or not _START.match(start):

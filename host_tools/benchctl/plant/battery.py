@@ -12,6 +12,8 @@ _USABLE = ((-20000, 700000), (0, 800000), (25000, 1000000))
 
 
 def _lookup(table, x):
+    # Written apart from firmware/bench/battery.py's, like the tables: the model is what the
+    # firmware's estimates are checked against, so it shares no code with them.
     if x <= table[0][0]:
         return table[0][1]
     for i in range(1, len(table)):

@@ -26,7 +26,7 @@ class Totals:
         self.energy = None
         self.hourly = None
 
-    def add_life(self, bench, ending):
+    def add_life(self, bench):
         if bench is None:
             return
         sit = bench.sitting
@@ -118,12 +118,12 @@ def replay(board, tape, cfg_values, config_json, bench_id, write, seed=1, queue_
             world.early_console = []
             run(bench, hw.clock, hw.sleep, hw.watchdog, hw.watchdog_slice_ms)
             cause = "soft"  # `reboot` on the console: machine.reset() reads as a soft reset
-            totals.add_life(bench, False)
+            totals.add_life(bench)
         except Reset as r:
             cause = r.args[0]
-            totals.add_life(bench, False)
+            totals.add_life(bench)
         except End:
-            totals.add_life(bench, True)
+            totals.add_life(bench)
             totals.end(bench if bench is not None else last, world)
             return totals.as_dict(world.end)
         totals.resets[cause] = totals.resets.get(cause, 0) + 1
