@@ -20,6 +20,10 @@ class UsbConsole:
         """Complete lines typed since the last call (reads only what is waiting)."""
         while self._poll.poll(0):
             ch = sys.stdin.read(1)
+            if ch == "\x03":
+                # On a board the runtime takes Ctrl-C before stdin sees it; where stdin is a
+                # plain terminal (the virtual board) it arrives here: stop the same way.
+                raise KeyboardInterrupt
             if ch in ("\r", "\n"):
                 if self._line:
                     self._ready.append("".join(self._line))

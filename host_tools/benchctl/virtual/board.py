@@ -2,7 +2,9 @@
 field engineer's terminal) talk to it as to a bench on a USB cable. Its filesystem is a folder
 of its own, mounted at /. A soft reset (Ctrl-D) ends the unix port's REPL; the board starts a
 new interpreter, says "soft reboot" as a board does, and comes back in the REPL mode it was in,
-raw or friendly, so mpremote's soft reset works unchanged."""
+raw or friendly, so mpremote's soft reset works unchanged. Given a folder of surroundings
+(virtual/surroundings.py), it is `boards/virtual`: after a reset outside the raw REPL it runs
+the deployed main.py, whose chips play that trace."""
 
 from __future__ import annotations
 
@@ -22,8 +24,10 @@ _RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
 
 
 class VirtualBoard:
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, surroundings: str | Path | None = None):
         self.root = Path(root).resolve()
+        self.surroundings = Path(surroundings).resolve() if surroundings is not None else None
+        self._sim = "-"
         self.root.mkdir(parents=True, exist_ok=True)
         self.device = ""
         self.raw = False  # the REPL mode the host last asked for (Ctrl-A raw, Ctrl-B friendly)
@@ -33,7 +37,8 @@ class VirtualBoard:
         self._thread: threading.Thread | None = None
 
     def _spawn(self) -> None:
-        self._proc = subprocess.Popen([micropython_binary(), "-i", str(VBOOT), str(self.root)],
+        args = [str(VBOOT), str(self.root), self._sim, str(self.surroundings or "-"), "repl" if self.raw else "main"]
+        self._proc = subprocess.Popen([micropython_binary(), "-i", *args],
                                       stdin=self._board_tty, stdout=self._board_tty, stderr=self._board_tty,
                                       close_fds=True, start_new_session=True)
 
@@ -45,6 +50,12 @@ class VirtualBoard:
         tty.setraw(host_tty)
         self._host_tty = host_tty
         self.device = os.ttyname(host_tty)
+        if self.surroundings is not None:
+            from benchctl.mpy import replay_tree
+            from benchctl.virtual.surroundings import power_on
+
+            self._sim = str(replay_tree()[1])  # the simulator's bytecode (build/mpy/host)
+            power_on(self.surroundings)
         self._spawn()
         self._thread = threading.Thread(target=self._relay, daemon=True)
         self._thread.start()
