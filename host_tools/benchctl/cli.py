@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import threading
 import time
 from pathlib import Path
 
 from benchctl import codec
+from benchctl.paths import DEMO_TRACE
 from benchctl.replay import FirmwareFailed, ReplayError, replay
 
 
@@ -174,72 +174,96 @@ def do_console(argv: list[str]) -> int:
 
 def do_flash(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="benchctl flash",
-                                description="Put the bench firmware on a board that runs MicroPython, and verify it.")
+                                description="Take a board from blank to a provisioned, verified, booted bench.")
     p.add_argument("port", nargs="?", help="the board's serial port, as mpremote takes it (/dev/ttyUSB0, /dev/ttyACM0)")
-    p.add_argument("--board", help="board name from boards/ (esp32-rak3172, rp2040-rak3172, ...)")
+    p.add_argument("--board", help="board name from boards/ (esp32-rak3172, rp2040-rak3172, esp32-wifi, virtual)")
     p.add_argument("--bench", help="the bench's id, e.g. SM-042")
     p.add_argument("--config", help="a JSON file of configuration values for this bench")
-    p.add_argument("--secrets", help="Wi-Fi and broker settings, never printed: JSON for one bench; JSON or TOML "
-                                     "keyed by bench id with --inventory")
-    p.add_argument("--inventory", help="a CSV of benches to flash at once: bench,board,port[,config]")
+    p.add_argument("--secrets", help="LoRaWAN keys or Wi-Fi and broker settings, never printed: JSON for one bench; "
+                                     "JSON or TOML keyed by bench id with --inventory")
+    p.add_argument("--inventory", help="benches to flash at once: CSV (bench,board,port[,config]) or TOML")
+    p.add_argument("--micropython", metavar="IMAGE", help="MicroPython image (.bin for ESP32, .uf2 for RP2040) to "
+                                                          "install when a board has none or another version")
+    p.add_argument("--download", action="store_true", help="download the pinned MicroPython with mpflash instead")
+    p.add_argument("--uf2-drive", metavar="DIR", help="where the RP2040's BOOTSEL drive is mounted (else searched)")
     args = p.parse_args(argv)
-    from benchctl.flash import FlashError, deploy, stage
+    from benchctl.flash_view import FlashView
+    from benchctl.fleet import FlashError, Options, Row, flash_fleet, inventory
     from benchctl.paths import REPO
 
+    opts = Options(REPO / "build" / "flash", Path(args.micropython) if args.micropython else None, args.download,
+                   Path(args.uf2_drive) if args.uf2_drive else None)
     if args.inventory:
-        return _flash_fleet(Path(args.inventory), Path(args.secrets) if args.secrets else None)
-    if not (args.port and args.board and args.bench):
+        try:
+            rows = inventory(Path(args.inventory), Path(args.secrets) if args.secrets else None)
+        except FlashError as e:
+            print(f"benchctl flash: {e}", file=sys.stderr)
+            return 2
+    elif args.port and args.board and args.bench:
+        try:
+            config = json.loads(Path(args.config).read_text()) if args.config else None
+            secrets = json.loads(Path(args.secrets).read_text()) if args.secrets else None
+        except (OSError, ValueError) as e:
+            print(f"benchctl flash: {e}", file=sys.stderr)
+            return 2
+        rows = [Row(args.bench, args.board, args.port, config, secrets)]
+    else:
         print("benchctl flash: give PORT --board NAME --bench ID, or --inventory FILE", file=sys.stderr)
         return 2
+    view = FlashView(rows, sys.stdout, sys.stdout.isatty())
+    results = flash_fleet(rows, opts, view)
+    if len(results) == 1:
+        row, text, ok = results[0]
+        if ok:
+            print(f"{row.bench} on {row.port} ({row.board}): {text}")
+        else:
+            print(f"benchctl flash: {row.bench}: {text}", file=sys.stderr)
+        return 0 if ok else 1
+    view.table(results)
+    return 1 if any(not ok for _, _, ok in results) else 0
 
+
+def do_virtual(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="benchctl virtual",
+                                description="A virtual bench board: MicroPython's unix port on a pseudo-terminal; "
+                                            "flash it with --board virtual, then its console is a bench's console.")
+    p.add_argument("folder", help="the board's flash: a folder of its own (made if missing)")
+    p.add_argument("--trace", default=str(DEMO_TRACE), help="what its sensors read (default: the bundled June week)")
+    p.add_argument("--speed", type=int, default=1, help="trace time per real time, a whole number (default 1)")
+    p.add_argument("--socket", type=int, metavar="TCP_PORT", help="also serve the console at socket://localhost:PORT")
+    p.add_argument("--seconds", type=float, help="stop after this long (default: until Ctrl-C)")
+    args = p.parse_args(argv)
+    from benchctl.replay import ReplayError
+    from benchctl.trace import TraceError
+    from benchctl.virtual.board import VirtualBoard
+    from benchctl.virtual.surroundings import prepare
+
+    folder = Path(args.folder)
     try:
-        config = json.loads(Path(args.config).read_text()) if args.config else None
-        secrets = json.loads(Path(args.secrets).read_text()) if args.secrets else None
-    except (OSError, ValueError) as e:
-        print(f"benchctl flash: {e}", file=sys.stderr)
+        prepare(folder / "surroundings", args.trace, args.speed)
+    except (TraceError, ReplayError, ValueError) as e:
+        print(f"benchctl virtual: {e}", file=sys.stderr)
         return 2
-    staged = REPO / "build" / "flash" / args.bench
+    board = VirtualBoard(folder / "flash", folder / "surroundings", tcp_port=args.socket)
+    board.start()
+    print(f"virtual board on {board.device}" + (f" and socket://localhost:{args.socket}" if args.socket else "")
+          + f" (flash: {board.root}); `benchctl flash {board.device} --board virtual --bench ID` puts a bench on "
+          "it. Ctrl-C stops it.", flush=True)
     try:
-        files = stage(args.board, args.bench, staged, config, secrets)
-    except FlashError as e:  # a bad --board or --bench
-        print(f"benchctl flash: {args.bench}: {e}", file=sys.stderr)
-        return 2
-    try:
-        done = deploy(args.port, staged, files)
-    except FlashError as e:
-        print(f"benchctl flash: {args.bench}: {e}", file=sys.stderr)
-        return 1
-    print(f"{args.bench} on {args.port} ({args.board}): {len(files)} files, {done.copied} copied, "
-          f"{done.unchanged} unchanged, every SHA-256 verified")
+        if args.seconds is not None:
+            time.sleep(args.seconds)
+        else:
+            while True:
+                time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        board.stop()
     return 0
 
 
-def _flash_fleet(path: Path, secrets: Path | None) -> int:
-    from benchctl.flash import FlashError, flash_fleet, inventory
-    from benchctl.paths import REPO
-
-    try:
-        rows = inventory(path, secrets)
-    except FlashError as e:
-        print(f"benchctl flash: {e}", file=sys.stderr)
-        return 2
-    lock = threading.Lock()
-
-    def report(row, text):
-        with lock:
-            print(f"  {row.bench:<12} {row.port:<16} {text}", flush=True)
-
-    results = flash_fleet(rows, REPO / "build" / "flash", report)
-    print()
-    print(f"  {'bench':<12} {'board':<16} {'port':<16} result")
-    for row, text, ok in results:
-        print(f"  {row.bench:<12} {row.board:<16} {row.port:<16} {'ok: ' if ok else 'FAILED: '}{text}")
-    failed = sum(1 for _, _, ok in results if not ok)
-    print(f"  {len(results) - failed} of {len(results)} benches flashed and verified")
-    return 1 if failed else 0
-
-
-COMMANDS = {"replay": do_replay, "decode": do_decode, "synth": do_synth, "console": do_console, "flash": do_flash}
+COMMANDS = {"replay": do_replay, "decode": do_decode, "synth": do_synth, "console": do_console, "flash": do_flash,
+            "virtual": do_virtual}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -250,7 +274,9 @@ def main(argv: list[str] | None = None) -> int:
               "  decode   decode an uplink payload (benchctl decode -h)\n"
               "  synth    write a synthetic environment trace (benchctl synth -h)\n"
               "  console  a bench's serial console, with --record for a trace (benchctl console -h)\n"
-              "  flash    put the firmware on a board and verify it (benchctl flash -h)", file=sys.stderr)
+              "  flash    MicroPython, firmware, id, config and secrets on a board, verified and booted "
+              "(benchctl flash -h)\n"
+              "  virtual  a virtual bench board on a pseudo-terminal (benchctl virtual -h)", file=sys.stderr)
         return 0 if argv and argv[0] in ("-h", "--help") else 2
     return COMMANDS[argv[0]](argv[1:])
 

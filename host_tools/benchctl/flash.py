@@ -1,8 +1,7 @@
-"""`benchctl flash` (first part): stage what goes on a bench — the firmware compiled with
+"""`benchctl flash`, the firmware: stage what goes on a bench — the firmware compiled with
 mpy-cross for the board's architecture, the board's files, its id, configuration and secrets —
 copy it with mpremote (which skips files whose hash already matches) and check every file's
-SHA-256 on the board. Installing MicroPython itself, the inventory of many boards and the boot
-banner check come next (issue 5)."""
+SHA-256 on the board. MicroPython itself is install.py's, the whole run fleet.py's."""
 
 from __future__ import annotations
 
@@ -27,6 +26,10 @@ ARCH = {"esp32": "xtensawin", "rp2": "armv6m"}  # mpy-cross -march; bytecode run
 
 class FlashError(Exception):
     """Says which board, what went wrong and what to do."""
+
+
+class NoAnswer(FlashError):
+    """No raw REPL answered: a blank board, or one busy with something that ignores Ctrl-C."""
 
 
 @dataclass
@@ -82,7 +85,7 @@ def _mpremote(device: str, *args: str, timeout: float = 60, settle_s: float = 1.
         try:
             done = subprocess.run([MPREMOTE, "connect", device, *args], capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise FlashError(f"{device}: mpremote got no answer in {timeout:.0f} s; is the raw REPL answering? "
+            raise NoAnswer(f"{device}: mpremote got no answer in {timeout:.0f} s; is the raw REPL answering? "
                              "Unplug and replug the board, then try again") from None
         if attempt == 1 and done.returncode and "could not enter raw repl" in (done.stderr + done.stdout).lower():
             time.sleep(settle_s)  # a board just plugged in or reset is often still printing: once more
@@ -95,23 +98,33 @@ def _mpremote(device: str, *args: str, timeout: float = 60, settle_s: float = 1.
             raise FlashError(f"{device}: the port is busy: close the program that has it open (a console, "
                              "another benchctl) and try again")
         if "could not enter raw repl" in (done.stderr + done.stdout).lower():
-            raise FlashError(f"{device}: the raw REPL does not answer ({last}); press reset and try again")
+            raise NoAnswer(f"{device}: the raw REPL does not answer ({last}); press reset and try again")
         if "no space" in last.lower() or "ENOSPC" in last:
             raise FlashError(f"{device}: the board's flash is full ({last}); remove old files or erase it")
         raise FlashError(f"{device}: {last}")
     return done.stdout
 
 
-def deploy(device: str, staged: Path, files: dict[str, str]) -> Deployed:
-    """Copy the staged tree (unchanged files are skipped by their hash), then verify each one."""
+def copy(device: str, staged: Path, files: dict[str, str]) -> Deployed:
+    """Copy the staged tree; files whose hash already matches are skipped by mpremote."""
     out = _mpremote(device, "fs", "cp", "-r", f"{staged}/.", ":")
     unchanged = out.count("Up to date:")
-    result = Deployed(len(files) - unchanged, unchanged)
+    return Deployed(len(files) - unchanged, unchanged)
+
+
+def check(device: str, files: dict[str, str]) -> None:
+    """Every file's SHA-256 on the board is the staged one, or FlashError."""
     wrong = verify(device, files)
     if wrong:
         raise FlashError(f"{device}: {len(wrong)} file(s) differ on the board after copying ({', '.join(wrong[:3])}); "
                          "the flash may be failing: erase it and flash again")
-    return result
+
+
+def deploy(device: str, staged: Path, files: dict[str, str]) -> Deployed:
+    """Copy the staged tree (unchanged files are skipped by their hash), then verify each one."""
+    done = copy(device, staged, files)
+    check(device, files)
+    return done
 
 
 def verify(device: str, files: dict[str, str]) -> list[str]:
@@ -120,69 +133,3 @@ def verify(device: str, files: dict[str, str]) -> list[str]:
     out = _mpremote(device, "fs", "sha256sum", *[":" + n for n in names])
     got = dict(zip(names, re.findall(r"^[0-9a-f]{64}$", out, re.M), strict=False))
     return [n for n in names if got.get(n) != files[n]]
-
-
-@dataclass
-class Row:
-    bench: str
-    board: str
-    port: str
-    config: dict | None = None
-    secrets: dict | None = None
-
-
-def inventory(path: Path, secrets_path: Path | None = None) -> list[Row]:
-    """A fleet inventory: CSV with columns bench, board, port and optionally config (a JSON file
-    beside it); secrets from a separate JSON or TOML file keyed by bench id."""
-    import csv
-    import tomllib
-
-    secrets: dict = {}
-    if secrets_path is not None:
-        try:
-            raw = secrets_path.read_bytes()
-            secrets = tomllib.loads(raw.decode()) if secrets_path.suffix == ".toml" else json.loads(raw)
-        except (OSError, ValueError) as e:
-            raise FlashError(f"secrets file {secrets_path}: {e}") from None
-    rows = []
-    try:
-        with open(path, newline="", encoding="utf-8") as f:
-            for number, rec in enumerate(csv.DictReader(f), 2):
-                missing = [k for k in ("bench", "board", "port") if not (rec.get(k) or "").strip()]
-                if missing:
-                    raise FlashError(f"{path}:{number}: {', '.join(missing)} missing")
-                config = None
-                if (rec.get("config") or "").strip():
-                    try:
-                        config = json.loads((path.parent / rec["config"].strip()).read_text())
-                    except (OSError, ValueError) as e:
-                        raise FlashError(f"{path}:{number}: config {rec['config']}: {e}") from None
-                bench = rec["bench"].strip()
-                rows.append(Row(bench, rec["board"].strip(), rec["port"].strip(), config, secrets.get(bench)))
-    except OSError as e:
-        raise FlashError(f"inventory {path}: {e.strerror}") from None
-    if not rows:
-        raise FlashError(f"inventory {path} lists no bench")
-    return rows
-
-
-def flash_fleet(rows: list[Row], work: Path, report=None, workers: int = 4) -> list[tuple[Row, str, bool]]:
-    """Flash every row, several at a time; `report(row, text)` hears each board's progress.
-    Returns (row, result text, ok) in the inventory's order."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    def one(row: Row) -> tuple[Row, str, bool]:
-        say = report or (lambda r, t: None)
-        try:
-            say(row, "compiling")
-            files = stage(row.board, row.bench, work / row.bench, row.config, row.secrets)
-            say(row, f"copying {len(files)} files")
-            done = deploy(row.port, work / row.bench, files)
-        except FlashError as e:
-            say(row, "failed")
-            return row, str(e), False
-        say(row, "verified")
-        return row, f"{done.copied} copied, {done.unchanged} unchanged, verified", True
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(one, rows))

@@ -10,6 +10,7 @@ FIRMWARE = REPO / "firmware"
 BOARDS = REPO / "boards"
 HOST = REPO / "host_tools"
 SHIM = HOST / "benchctl" / "shim"
+DEMO_TRACE = REPO / "tests" / "traces" / "park-summer-day.jsonl"  # what `make demo` replays
 
 
 def firmware_on_path() -> None:

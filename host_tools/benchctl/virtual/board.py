@@ -1,10 +1,12 @@
 """The virtual board: the MicroPython unix port on a pseudo-terminal, so that mpremote (and a
-field engineer's terminal) talk to it as to a bench on a USB cable. Its filesystem is a folder
-of its own, mounted at /. A soft reset (Ctrl-D) ends the unix port's REPL; the board starts a
-new interpreter, says "soft reboot" as a board does, and comes back in the REPL mode it was in,
-raw or friendly, so mpremote's soft reset works unchanged. Given a folder of surroundings
-(virtual/surroundings.py), it is `boards/virtual`: after a reset outside the raw REPL it runs
-the deployed main.py, whose chips play that trace."""
+field engineer's terminal) talk to it as to a bench on a USB cable; with a TCP port, also at
+socket://localhost:PORT. Its filesystem is a folder of its own, mounted at /. A soft reset
+(Ctrl-D) ends the unix port's REPL; the board starts a new interpreter, says "soft reboot" as a
+board does, and comes back in the REPL mode it was in, raw or friendly, so mpremote's soft reset
+works unchanged. Given a folder of surroundings (virtual/surroundings.py), it is
+`boards/virtual`: after a reset outside the raw REPL it runs the deployed main.py, whose chips
+play that trace. Started blank, it is a board with no MicroPython yet: silent until
+install_micropython()."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import contextlib
 import os
 import pty
 import select
+import socket
 import subprocess
 import threading
 import tty
@@ -24,17 +27,22 @@ _RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
 
 
 class VirtualBoard:
-    def __init__(self, root: str | Path, surroundings: str | Path | None = None):
+    def __init__(self, root: str | Path, surroundings: str | Path | None = None, tcp_port: int | None = None,
+                 blank: bool = False):
         self.root = Path(root).resolve()
-        self.surroundings = Path(surroundings).resolve() if surroundings is not None else None
-        self._sim = "-"
         self.root.mkdir(parents=True, exist_ok=True)
+        self.surroundings = Path(surroundings).resolve() if surroundings is not None else None
+        self.tcp_port = tcp_port
+        self.blank = blank
         self.device = ""
         self.raw = False  # the REPL mode the host last asked for (Ctrl-A raw, Ctrl-B friendly)
         self.resets = 0
+        self._sim = "-"
         self._proc: subprocess.Popen | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._listener: socket.socket | None = None
+        self._client: socket.socket | None = None
 
     def _spawn(self) -> None:
         args = [str(VBOOT), str(self.root), self._sim, str(self.surroundings or "-"), "repl" if self.raw else "main"]
@@ -56,10 +64,19 @@ class VirtualBoard:
 
             self._sim = str(replay_tree()[1])  # the simulator's bytecode (build/mpy/host)
             power_on(self.surroundings)
-        self._spawn()
+        if self.tcp_port is not None:
+            self._listener = socket.create_server(("127.0.0.1", self.tcp_port))
+        if not self.blank:
+            self._spawn()
         self._thread = threading.Thread(target=self._relay, daemon=True)
         self._thread.start()
         return self.device
+
+    def install_micropython(self) -> None:
+        """A blank board gets MicroPython (what an installer's last step does): it boots."""
+        self.blank = False
+        self.raw = False
+        self._spawn()
 
     def stop(self) -> None:
         self._stop.set()
@@ -71,6 +88,9 @@ class VirtualBoard:
         for fd in (self._board_master, self._board_tty, self._host_master, self._host_tty):
             with contextlib.suppress(OSError):
                 os.close(fd)
+        for sock in (self._client, self._listener):
+            if sock is not None:
+                sock.close()
 
     def __enter__(self) -> VirtualBoard:
         self.start()
@@ -81,20 +101,43 @@ class VirtualBoard:
 
     # -- the cable ---------------------------------------------------------------------------------
 
+    def _from_host(self, data: bytes) -> None:
+        for byte in data:
+            if byte == 1:
+                self.raw = True
+            elif byte == 2:
+                self.raw = False
+        if data and self._proc is not None:
+            os.write(self._board_master, data)  # a blank board's UART hears nothing
+
+    def _to_host(self, data: bytes) -> None:
+        os.write(self._host_master, data)
+        if self._client is not None:
+            try:
+                self._client.sendall(data)
+            except OSError:
+                self._client.close()
+                self._client = None
+
     def _relay(self) -> None:
         board, host = self._board_master, self._host_master
         swallow = b""  # after a soft reset into raw mode: drop the new banner up to this
         while not self._stop.is_set():
-            ready, _, _ = select.select([board, host], [], [], 0.1)
+            watch = [board, host] + [s for s in (self._listener, self._client) if s is not None]
+            ready, _, _ = select.select(watch, [], [], 0.1)
+            if self._listener is not None and self._listener in ready:
+                conn, _ = self._listener.accept()
+                if self._client is not None:
+                    self._client.close()  # one console at a time, as on a USB cable: the newest wins
+                self._client = conn
+            if self._client is not None and self._client in ready:
+                data = self._client.recv(4096)
+                if not data:
+                    self._client.close()
+                    self._client = None
+                self._from_host(data)
             if host in ready:
-                data = self._read(host)
-                for byte in data:
-                    if byte == 1:
-                        self.raw = True
-                    elif byte == 2:
-                        self.raw = False
-                if data:
-                    os.write(board, data)
+                self._from_host(self._read(host))
             if board in ready:
                 data = self._read(board)
                 if swallow:
@@ -104,9 +147,9 @@ class VirtualBoard:
                         continue
                     data, swallow = swallow[at:], b""
                 if data:
-                    os.write(host, data)
+                    self._to_host(data)
             if self._proc is not None and self._proc.poll() is not None:
-                swallow = self._soft_reset(host)
+                swallow = self._soft_reset()
 
     @staticmethod
     def _read(fd: int) -> bytes:
@@ -115,10 +158,11 @@ class VirtualBoard:
         except OSError:
             return b""
 
-    def _soft_reset(self, host: int) -> bytes:
-        """The interpreter ended (Ctrl-D): a new one, as a board's soft reset gives."""
+    def _soft_reset(self) -> bytes:
+        """The interpreter ended (Ctrl-D, or a reset of the bench's own): a new one, as a board's
+        reset gives."""
         self.resets += 1
-        os.write(host, b"soft reboot\r\n" if self.raw else b"MPY: soft reboot\r\n")
+        self._to_host(b"soft reboot\r\n" if self.raw else b"MPY: soft reboot\r\n")
         self._spawn()
         if self.raw:
             os.write(self._board_master, b"\x01")  # back into raw mode, as a board stays

@@ -19,6 +19,8 @@ if sys.argv[3] != "-":
 os.chdir("/")
 if sys.argv[4] == "main" and "main.py" in os.listdir("/"):
     del os, sys, vfs
-    exec(open("main.py").read(), {"__name__": "__main__"})
+    with open("main.py") as f:
+        source = f.read()
+    exec(source, {"__name__": "__main__"})
 else:
     del os, sys, vfs
