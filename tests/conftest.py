@@ -109,3 +109,15 @@ class SimBench:
 @pytest.fixture
 def sim() -> SimBench:
     return SimBench()
+
+
+@pytest.fixture
+def bench_board(tmp_path):
+    """A virtual board whose chips play the demo trace at 100 times real time: flashed with
+    --board virtual it boots a bench."""
+    from benchctl.virtual.board import VirtualBoard
+    from benchctl.virtual.surroundings import prepare
+
+    prepare(tmp_path / "surroundings", TRACES / "park-summer-day.jsonl", speed=100)
+    with VirtualBoard(tmp_path / "flash", tmp_path / "surroundings") as b:
+        yield b

@@ -1,6 +1,7 @@
-"""`benchctl flash`, its first part, against the virtual board: the firmware compiled for the
-board's architecture, copied with mpremote, unchanged files skipped, every file's SHA-256
-checked on the board, secrets on the board and nowhere in the output."""
+"""`benchctl flash` against virtual boards: the firmware compiled for the board's architecture,
+copied with mpremote, unchanged files skipped, every file's SHA-256 checked on the board, the
+board restarted into the bench it was flashed to be; secrets on the board and nowhere in the
+output; a row of benches at once with a bar each and a table."""
 
 import json
 
@@ -52,48 +53,103 @@ def test_a_board_that_does_not_answer_is_named_with_what_to_do(tmp_path):
         deploy("/dev/ttyNOPE", tmp_path / "stage", files)
 
 
-def test_benchctl_flash_prints_one_line_and_never_the_secrets(board, tmp_path, capsys):
+def test_benchctl_flash_boots_the_bench_and_never_prints_the_secrets(bench_board, tmp_path, capsys):
     from benchctl.cli import main
 
     secrets = tmp_path / "secrets.json"
     secrets.write_text('{"ssid": "parks", "key": "s3cret-key"}')
-    assert main(["flash", board.device, "--board", "esp32-wifi", "--bench", "SM-050", "--secrets", str(secrets)]) == 0
+    assert main(["flash", bench_board.device, "--board", "virtual", "--bench", "SM-050", "--secrets", str(secrets)]) == 0
     out = capsys.readouterr()
-    assert "SM-050 on " in out.out and "every SHA-256 verified" in out.out
+    assert "SM-050 on " in out.out and "verified; booted: bench SM-050 firmware 0.1.0 board virtual" in out.out
     assert "s3cret" not in out.out + out.err
-    assert json.loads((board.root / "network.json").read_text())["key"] == "s3cret-key"
+    assert json.loads((bench_board.root / "network.json").read_text())["key"] == "s3cret-key"
     assert main(["flash", "/dev/ttyNOPE", "--board", "esp32-wifi", "--bench", "SM-050"]) == 1
     assert "benchctl flash: SM-050: /dev/ttyNOPE" in capsys.readouterr().err
 
 
+def test_flashing_again_copies_nothing_and_the_bench_boots_again(bench_board, tmp_path):
+    from benchctl.fleet import Options, Row, flash_one
+
+    row, opts = Row("SM-051", "virtual", bench_board.device), Options(tmp_path / "work")
+    first = flash_one(row, opts)
+    assert " copied, 0 unchanged, verified" in first and "boot 1 reset" in first
+    again = flash_one(row, opts)
+    assert ", 0 copied, " in again and "booted: bench SM-051 firmware 0.1.0 board virtual boot 2" in again
+
+
 def test_a_row_of_benches_from_an_inventory_is_flashed_at_once_with_a_table(tmp_path, capsys):
     from benchctl.cli import main
+    from benchctl.virtual.surroundings import prepare
 
-    boards = [VirtualBoard(tmp_path / f"b{n}") for n in range(3)]
-    for b in boards:
-        b.start()
+    from conftest import TRACES
+
+    boards = []
+    for n in range(3):
+        prepare(tmp_path / f"s{n}", TRACES / "park-summer-day.jsonl", speed=100)
+        boards.append(VirtualBoard(tmp_path / f"b{n}", tmp_path / f"s{n}"))
+        boards[-1].start()
     try:
         (tmp_path / "slow.json").write_text('{"report_interval_s": 3600}')
         inv = tmp_path / "fleet.csv"
         inv.write_text("bench,board,port,config\n"
-                       f"SM-101,esp32-rak3172,{boards[0].device},\n"
-                       f"SM-102,esp32-wifi,{boards[1].device},slow.json\n"
+                       f"SM-101,virtual,{boards[0].device},\n"
+                       f"SM-102,virtual,{boards[1].device},slow.json\n"
                        f"SM-103,rp2040-rak3172,{boards[2].device},\n"
                        "SM-104,esp32-rak3172,/dev/ttyNOPE,\n")
         secrets = tmp_path / "secrets.toml"
         secrets.write_text('[SM-102]\nssid = "parks"\nkey = "s3cret-key"\nbroker = "mqtt.local"\nport = 1883\n')
-        assert main(["flash", "--inventory", str(inv), "--secrets", str(secrets)]) == 1  # one board missing
+        assert main(["flash", "--inventory", str(inv), "--secrets", str(secrets)]) == 1
         out = capsys.readouterr().out
-        assert "3 of 4 benches flashed and verified" in out
+        assert "2 of 4 benches flashed, verified and booted" in out
         assert "SM-104       esp32-rak3172    /dev/ttyNOPE     FAILED: /dev/ttyNOPE: no such port" in out
+        assert f"SM-103       rp2040-rak3172   {boards[2].device:<16} FAILED: {boards[2].device}: wrong chip: " \
+               "the board runs MicroPython for linux, board rp2040-rak3172 is rp2" in out
         assert "s3cret" not in out
         assert (boards[1].root / "bench_id").read_text() == "SM-102\n"
         assert json.loads((boards[1].root / "config.json").read_text()) == {"report_interval_s": 3600}
         assert json.loads((boards[1].root / "network.json").read_text())["key"] == "s3cret-key"
         assert not (boards[0].root / "network.json").exists()
+        assert not (boards[2].root / "bench_id").exists()  # a wrong chip is found before anything is copied
     finally:
         for b in boards:
             b.stop()
+
+
+def test_a_toml_inventory_names_the_same_benches_and_a_port_listed_twice_is_refused(tmp_path):
+    from benchctl.fleet import Options, flash_fleet, inventory
+
+    inv = tmp_path / "fleet.toml"
+    inv.write_text('[[bench]]\nbench = "SM-1"\nboard = "virtual"\nport = "/dev/ttyX"\n\n'
+                   '[[bench]]\nbench = "SM-2"\nboard = "virtual"\nport = "/dev/ttyX"\n')
+    rows = inventory(inv)
+    assert [(r.bench, r.board, r.port) for r in rows] == [("SM-1", "virtual", "/dev/ttyX"), ("SM-2", "virtual", "/dev/ttyX")]
+    results = flash_fleet(rows, Options(tmp_path / "work"))
+    assert all(not ok and "listed for more than one bench" in text for _, text, ok in results)
+    (tmp_path / "bad.toml").write_text('[[bench]]\nbench = "SM-1"\n')
+    with pytest.raises(FlashError, match=r"bad.toml:\[\[bench\]\] 1: board, port missing"):
+        inventory(tmp_path / "bad.toml")
+
+
+def test_on_a_terminal_each_board_has_a_bar_redrawn_in_place_and_in_a_log_a_line_per_step():
+    import io
+
+    from benchctl.fleet import Row
+    from benchctl.flash_view import FlashView
+
+    rows = [Row("SM-1", "virtual", "/dev/pts/7"), Row("SM-2", "virtual", "/dev/pts/8")]
+    screen = io.StringIO()
+    view = FlashView(rows, screen, terminal=True)
+    view(rows[0], "copying", "48 files")
+    view(rows[1], "failed", "/dev/pts/8: wrong chip")
+    last = screen.getvalue().split("\x1b[2F")[-1]
+    assert "SM-1         /dev/pts/7       [#######-----------------] copying: 48 files" in last
+    assert "SM-2         /dev/pts/8       [!!!!!!!!!FAILED!!!!!!!!!] failed" in last
+    log = io.StringIO()
+    view = FlashView(rows, log, terminal=False)
+    view(rows[0], "copying", "48 files")
+    view(rows[0], "done", "")
+    assert log.getvalue() == "  SM-1         /dev/pts/7       copying: 48 files\n  SM-1         /dev/pts/7       done\n"
+    assert "\x1b" not in log.getvalue()
 
 
 def test_a_bad_inventory_is_named_by_file_and_line(tmp_path, capsys):

@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+import serial
+
 from benchctl.flash import FlashError, NoAnswer, _mpremote
 
 PINNED = "1.28.0"  # what `--micropython` / `--download` installs; docs/technician.md
@@ -33,9 +35,29 @@ def _shown(version: tuple[int, ...]) -> str:
     return ".".join(str(x) for x in version)
 
 
+def _silent(device: str, wait_s: float = 2.0) -> bool:
+    """Nothing answers Ctrl-C: MicroPython answers it at once (a prompt, or the traceback of
+    what it stopped), a blank board or a boot ROM says nothing. Saves mpremote's 10 s waits."""
+    try:
+        port = serial.serial_for_url(device, baudrate=115200, timeout=0.1)
+    except (serial.SerialException, OSError):
+        return False  # mpremote will say what is wrong with the port
+    try:
+        port.write(b"\r\x03\x03")
+        end = time.monotonic() + wait_s
+        while time.monotonic() < end:
+            if port.read(64):
+                return False
+        return True
+    finally:
+        port.close()
+
+
 def probe(device: str) -> tuple[str, tuple[int, ...]] | None:
     """(sys.platform, version) of the MicroPython on the board, or None when no raw REPL
     answers (a blank board, or one running something else)."""
+    if _silent(device):
+        return None
     try:
         out = _mpremote(device, "exec", "import sys;print(sys.platform,*sys.implementation.version[:3])",
                         timeout=20)
@@ -95,8 +117,8 @@ def _esptool(device: str, mp: dict, image: Path) -> None:
     lines = [x.strip() for x in text.splitlines() if x.strip()]
     if "Wrong chip argument" in text:
         said = next(x for x in lines if "This chip is" in x)
-        raise FlashError(f"{device}: wrong chip: {said.split('ERROR: ')[-1].split('A fatal error occurred: ')[-1]} "
-                         "Check the board column or --board")
+        found = said[said.index("This chip is"):].replace(" Wrong chip argument?", "")
+        raise FlashError(f"{device}: wrong chip: {found} Check the board column or --board")
     if "Failed to connect" in text:
         raise FlashError(f"{device}: no {mp['chip'].upper()} bootloader answered: hold BOOT, press and release EN, "
                          "release BOOT, then flash again")

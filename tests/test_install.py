@@ -1,0 +1,143 @@
+"""MicroPython on the board, before the firmware: found and checked over the raw REPL, installed
+on a blank board from a UF2 drive (a virtual board that boots once the image lands) or with the
+real esptool, and every way it can go wrong named with what to do: wrong chip (the running
+MicroPython, the image, the UF2 drive, esptool's own detection against a fake ESP ROM), too old,
+nothing answering, no download."""
+
+import struct
+import threading
+import time
+
+import pytest
+from esp_rom import FakeEspRom
+
+from benchctl import install
+from benchctl.flash import FlashError
+from benchctl.virtual.board import VirtualBoard
+
+RP2040 = {"platform": "linux", "board": "RPI_PICO", "install": "uf2", "family": "0xe48bff56", "drive": "RPI-RP2"}
+ESP32 = {"platform": "esp32", "board": "ESP32_GENERIC", "install": "esptool", "chip": "esp32", "chip_id": 0,
+         "offset": "0x1000"}
+
+
+def uf2(family: int, blocks: int = 2) -> bytes:
+    """A UF2 file as the spec lays it out: 512-byte blocks, two magics, flags, family, end magic."""
+    out = b""
+    for n in range(blocks):
+        head = struct.pack("<IIIIIIII", 0x0A324655, 0x9E5D5157, 0x00002000, 0x10000000 + 256 * n, 256, n, blocks,
+                           family)
+        out += head + bytes(256) + bytes(476 - 256) + struct.pack("<I", 0x0AB16F30)
+    return out
+
+
+def esp_image(chip_id: int) -> bytes:
+    # esptool's image header: magic 0xE9, segments, flash mode/size, entry; the extended
+    # header's chip id at offset 12
+    return bytes([0xE9, 3, 2, 0x20]) + bytes(8) + struct.pack("<H", chip_id) + bytes(4096 - 14)
+
+
+@pytest.fixture
+def blank(tmp_path):
+    with VirtualBoard(tmp_path / "flash", blank=True) as b:
+        yield b
+
+
+def test_the_micropython_on_a_board_is_found_and_a_current_one_is_left_alone(tmp_path):
+    with VirtualBoard(tmp_path / "flash") as board:
+        platform, version = install.probe(board.device)
+        assert platform == "linux" and version >= install.MINIMUM
+        spec = {"name": "virtual", "micropython": {"platform": "linux"}}
+        assert install.ensure(board.device, spec, None) == "MicroPython %d.%d.%d" % version
+
+
+def test_too_old_a_micropython_is_named_with_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setattr(install, "MINIMUM", (9, 0, 0))
+    with VirtualBoard(tmp_path / "flash") as board:
+        with pytest.raises(FlashError, match=r"MicroPython 1\.\d+\.\d+ is too old \(the firmware needs 9\.0\.0 or "
+                                             r"newer\): give --micropython FILE or --download to install 1\.28\.0"):
+            install.ensure(board.device, {"name": "virtual", "micropython": {"platform": "linux"}}, None)
+
+
+def test_a_blank_board_without_an_image_says_how_to_install_one(blank):
+    with pytest.raises(FlashError, match="no MicroPython answers \\(a blank board\\?\\): give --micropython FILE"):
+        install.ensure(blank.device, {"name": "rp2040-rak3172", "micropython": RP2040}, None)
+
+
+def test_a_blank_rp2040_gets_micropython_from_its_uf2_drive_and_boots_it(blank, tmp_path):
+    drive = tmp_path / "RPI-RP2"
+    drive.mkdir()
+    (drive / "INFO_UF2.TXT").write_text("UF2 Bootloader v3.0\nModel: Raspberry Pi RP2\nBoard-ID: RPI-RP2\n")
+    image = tmp_path / "RPI_PICO-v1.28.0.uf2"
+    image.write_bytes(uf2(0xE48BFF56))
+
+    def boot_rom():  # what the RP2040's boot ROM does: takes the file, writes it, restarts
+        for _ in range(300):
+            if (drive / image.name).exists():
+                assert (drive / image.name).read_bytes() == image.read_bytes()
+                blank.install_micropython()
+                return
+            time.sleep(0.05)
+
+    rom = threading.Thread(target=boot_rom)
+    rom.start()
+    said = []
+    done = install.ensure(blank.device, {"name": "rp2040-rak3172", "micropython": RP2040}, image, drive, said.append)
+    rom.join()
+    assert done.startswith("MicroPython 1.") and done.endswith(" installed")
+    assert said == ["installing MicroPython from RPI_PICO-v1.28.0.uf2"]
+
+
+def test_images_for_another_chip_are_refused_before_the_board_is_touched(tmp_path):
+    s2 = tmp_path / "s2.uf2"
+    s2.write_bytes(uf2(0xBFDD4EEE))  # the ESP32-S2's UF2 family
+    with pytest.raises(FlashError, match="wrong chip: .*s2.uf2 is a UF2 for family 0xbfdd4eee, this board takes "
+                                         "0xe48bff56 \\(RPI-RP2\\): use the .uf2 for RPI_PICO"):
+        install.check_image(s2, RP2040)
+    s3 = tmp_path / "s3.bin"
+    s3.write_bytes(esp_image(9))
+    with pytest.raises(FlashError, match="wrong chip: .*s3.bin is built for ESP chip id 9, this board is esp32"):
+        install.check_image(s3, ESP32)
+    with pytest.raises(FlashError, match="is not a UF2 file"):
+        install.check_image(s3, RP2040)
+    with pytest.raises(FlashError, match="is not an ESP firmware image"):
+        install.check_image(s2, ESP32)
+    install.check_image(tmp_path / "s3.bin", dict(ESP32, chip="esp32s3", chip_id=9))  # the right one passes
+
+
+def test_a_uf2_drive_of_another_chip_is_named(tmp_path):
+    drive = tmp_path / "RP2350"
+    drive.mkdir()
+    (drive / "INFO_UF2.TXT").write_text("UF2 Bootloader v1.0\nModel: Raspberry Pi RP2350\nBoard-ID: RP2350\n")
+    with pytest.raises(FlashError, match="wrong chip: the UF2 drive at .*RP2350 says Board-ID: RP2350"):
+        install.find_drive(RP2040, drive, 1)
+    with pytest.raises(FlashError, match="no UF2 drive found .*hold BOOTSEL"):
+        install.find_drive(RP2040, tmp_path / "nowhere", 0.2)
+
+
+def test_esptool_finding_another_chip_is_a_wrong_chip_error(tmp_path):
+    rom = FakeEspRom("ESP32-S3")
+    device = rom.start()
+    try:
+        image = tmp_path / "esp32.bin"
+        image.write_bytes(esp_image(0))
+        with pytest.raises(FlashError, match="wrong chip: This chip is ESP32-S3, not ESP32. Check the board column"):
+            install._esptool(device, ESP32, image)
+        assert rom.commands[0] == 0x08  # esptool really synced with it
+    finally:
+        rom.stop()
+
+
+def test_an_esp32_whose_bootloader_does_not_answer_says_how_to_start_it(blank, tmp_path):
+    image = tmp_path / "esp32.bin"
+    image.write_bytes(esp_image(0))
+    with pytest.raises(FlashError, match="no ESP32 bootloader answered: hold BOOT, press and release EN"):
+        install._esptool(blank.device, ESP32, image)
+
+
+def test_a_download_that_cannot_reach_the_internet_says_to_bring_the_file(tmp_path, monkeypatch):
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens there: no network, whatever the machine has
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(FlashError, match="could not download MicroPython 1.28.0 for RPI_PICO with mpflash .*give "
+                                         "--micropython FILE"):
+        install.download(RP2040, tmp_path / "images")
