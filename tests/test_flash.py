@@ -80,7 +80,6 @@ def test_flashing_again_copies_nothing_and_the_bench_boots_again(bench_board, tm
 def test_a_row_of_benches_from_an_inventory_is_flashed_at_once_with_a_table(tmp_path, capsys):
     from benchctl.cli import main
     from benchctl.virtual.surroundings import prepare
-
     from conftest import TRACES
 
     boards = []
@@ -133,8 +132,8 @@ def test_a_toml_inventory_names_the_same_benches_and_a_port_listed_twice_is_refu
 def test_on_a_terminal_each_board_has_a_bar_redrawn_in_place_and_in_a_log_a_line_per_step():
     import io
 
-    from benchctl.fleet import Row
     from benchctl.flash_view import FlashView
+    from benchctl.fleet import Row
 
     rows = [Row("SM-1", "virtual", "/dev/pts/7"), Row("SM-2", "virtual", "/dev/pts/8")]
     screen = io.StringIO()

@@ -9,11 +9,11 @@ import threading
 import time
 
 import pytest
-from esp_rom import FakeEspRom
 
 from benchctl import install
 from benchctl.flash import FlashError
 from benchctl.virtual.board import VirtualBoard
+from esp_rom import FakeEspRom
 
 RP2040 = {"platform": "linux", "board": "RPI_PICO", "install": "uf2", "family": "0xe48bff56", "drive": "RPI-RP2"}
 ESP32 = {"platform": "esp32", "board": "ESP32_GENERIC", "install": "esptool", "chip": "esp32", "chip_id": 0,
@@ -47,19 +47,19 @@ def test_the_micropython_on_a_board_is_found_and_a_current_one_is_left_alone(tmp
         platform, version = install.probe(board.device)
         assert platform == "linux" and version >= install.MINIMUM
         spec = {"name": "virtual", "micropython": {"platform": "linux"}}
-        assert install.ensure(board.device, spec, None) == "MicroPython %d.%d.%d" % version
+        assert install.ensure(board.device, spec, None) == "MicroPython {}.{}.{}".format(*version)
 
 
 def test_too_old_a_micropython_is_named_with_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setattr(install, "MINIMUM", (9, 0, 0))
-    with VirtualBoard(tmp_path / "flash") as board:
-        with pytest.raises(FlashError, match=r"MicroPython 1\.\d+\.\d+ is too old \(the firmware needs 9\.0\.0 or "
-                                             r"newer\): give --micropython FILE or --download to install 1\.28\.0"):
-            install.ensure(board.device, {"name": "virtual", "micropython": {"platform": "linux"}}, None)
+    too_old = (r"MicroPython 1\.\d+\.\d+ is too old \(the firmware needs 9\.0\.0 or newer\): give --micropython FILE "
+               r"or --download to install 1\.28\.0")
+    with VirtualBoard(tmp_path / "flash") as board, pytest.raises(FlashError, match=too_old):
+        install.ensure(board.device, {"name": "virtual", "micropython": {"platform": "linux"}}, None)
 
 
 def test_a_blank_board_without_an_image_says_how_to_install_one(blank):
-    with pytest.raises(FlashError, match="no MicroPython answers \\(a blank board\\?\\): give --micropython FILE"):
+    with pytest.raises(FlashError, match=r"no MicroPython answers \(a blank board\?\): give --micropython FILE"):
         install.ensure(blank.device, {"name": "rp2040-rak3172", "micropython": RP2040}, None)
 
 
@@ -90,12 +90,12 @@ def test_a_blank_rp2040_gets_micropython_from_its_uf2_drive_and_boots_it(blank, 
 def test_images_for_another_chip_are_refused_before_the_board_is_touched(tmp_path):
     s2 = tmp_path / "s2.uf2"
     s2.write_bytes(uf2(0xBFDD4EEE))  # the ESP32-S2's UF2 family
-    with pytest.raises(FlashError, match="wrong chip: .*s2.uf2 is a UF2 for family 0xbfdd4eee, this board takes "
-                                         "0xe48bff56 \\(RPI-RP2\\): use the .uf2 for RPI_PICO"):
+    with pytest.raises(FlashError, match=r"wrong chip: .*s2\.uf2 is a UF2 for family 0xbfdd4eee, this board takes "
+                                         r"0xe48bff56 \(RPI-RP2\): use the \.uf2 for RPI_PICO"):
         install.check_image(s2, RP2040)
     s3 = tmp_path / "s3.bin"
     s3.write_bytes(esp_image(9))
-    with pytest.raises(FlashError, match="wrong chip: .*s3.bin is built for ESP chip id 9, this board is esp32"):
+    with pytest.raises(FlashError, match=r"wrong chip: .*s3\.bin is built for ESP chip id 9, this board is esp32"):
         install.check_image(s3, ESP32)
     with pytest.raises(FlashError, match="is not a UF2 file"):
         install.check_image(s3, RP2040)
@@ -108,9 +108,9 @@ def test_a_uf2_drive_of_another_chip_is_named(tmp_path):
     drive = tmp_path / "RP2350"
     drive.mkdir()
     (drive / "INFO_UF2.TXT").write_text("UF2 Bootloader v1.0\nModel: Raspberry Pi RP2350\nBoard-ID: RP2350\n")
-    with pytest.raises(FlashError, match="wrong chip: the UF2 drive at .*RP2350 says Board-ID: RP2350"):
+    with pytest.raises(FlashError, match=r"wrong chip: the UF2 drive at .*RP2350 says Board-ID: RP2350"):
         install.find_drive(RP2040, drive, 1)
-    with pytest.raises(FlashError, match="no UF2 drive found .*hold BOOTSEL"):
+    with pytest.raises(FlashError, match=r"no UF2 drive found .*hold BOOTSEL"):
         install.find_drive(RP2040, tmp_path / "nowhere", 0.2)
 
 
@@ -120,7 +120,7 @@ def test_esptool_finding_another_chip_is_a_wrong_chip_error(tmp_path):
     try:
         image = tmp_path / "esp32.bin"
         image.write_bytes(esp_image(0))
-        with pytest.raises(FlashError, match="wrong chip: This chip is ESP32-S3, not ESP32. Check the board column"):
+        with pytest.raises(FlashError, match=r"wrong chip: This chip is ESP32-S3, not ESP32\. Check the board column"):
             install._esptool(device, ESP32, image)
         assert rom.commands[0] == 0x08  # esptool really synced with it
     finally:
@@ -138,6 +138,6 @@ def test_a_download_that_cannot_reach_the_internet_says_to_bring_the_file(tmp_pa
     for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
         monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens there: no network, whatever the machine has
     monkeypatch.setenv("HOME", str(tmp_path))
-    with pytest.raises(FlashError, match="could not download MicroPython 1.28.0 for RPI_PICO with mpflash .*give "
-                                         "--micropython FILE"):
+    with pytest.raises(FlashError, match=r"could not download MicroPython 1\.28\.0 for RPI_PICO with mpflash .*give "
+                                         r"--micropython FILE"):
         install.download(RP2040, tmp_path / "images")

@@ -47,3 +47,65 @@ def test_a_soft_reset_starts_a_new_interpreter_and_keeps_the_files(board):
     assert board.resets > before
     out = mpremote(board, "exec", "import builtins; print(hasattr(builtins, 'marker'), open('boot_count.txt').read())")
     assert out.strip() == "False 1"  # RAM gone, flash kept
+
+
+def test_mpremote_reaches_the_board_over_its_socket_endpoint_too(tmp_path):
+    import socket
+
+    with socket.socket() as s:  # a free TCP port
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with VirtualBoard(tmp_path / "flash", tcp_port=port) as b:
+        done = subprocess.run([MPREMOTE, "connect", f"socket://127.0.0.1:{port}", "exec", "print(6 * 7)"],
+                              capture_output=True, text=True, timeout=30)
+        assert done.returncode == 0 and done.stdout.strip() == "42", done.stderr
+        assert b.device.startswith("/dev/pts/")
+
+
+def console_says(device, *commands, seconds=2.0):
+    import io
+
+    from benchctl.console import Console, run
+
+    out = io.StringIO()
+    run(device, Console(out), send=list(commands), seconds=seconds)
+    return out.getvalue()
+
+
+def test_the_flashed_virtual_board_is_a_bench_that_reboots_and_stops_for_ctrl_c(bench_board, tmp_path):
+    from benchctl.banner import BannerError, await_banner
+    from benchctl.fleet import Options, Row, flash_one
+
+    flash_one(Row("SM-090", "virtual", bench_board.device), Options(tmp_path / "work"))
+    said = console_says(bench_board.device, "status", "reboot", seconds=4)
+    assert "bench SM-090 fw 0.1.0 board virtual up" in said
+    assert "bench SM-090 firmware 0.1.0 board virtual boot 2 reset soft" in said  # `reboot`: a new interpreter
+    # Ctrl-C stops main.py as on a board: the REPL answers again.
+    assert mpremote(bench_board, "exec", "print('at the REPL')").strip() == "at the REPL"
+    with pytest.raises(BannerError, match=r"booted as bench SM-090 firmware 0\.1\.0, not SM-091 0\.1\.0: flash it again"):
+        await_banner(bench_board.device, "SM-091", "0.1.0", timeout=10)
+
+
+def test_a_main_py_that_stops_before_the_bench_starts_is_named_at_once(board):
+    from benchctl.banner import BannerError, await_banner
+
+    (board.root / "main.py").write_text("import no_such_module\n")
+    with pytest.raises(BannerError, match=r"main\.py stopped before the bench started \(ImportError: no module named "
+                                          r"'no_such_module'\)"):
+        await_banner(board.device, "SM-1", "0.1.0", timeout=20)
+
+
+def test_the_trace_running_out_leaves_the_sensors_as_they_were_and_the_bench_running(tmp_path):
+    from benchctl.fleet import Options, Row, flash_one
+    from benchctl.virtual.surroundings import prepare
+    from conftest import write_trace
+
+    short = write_trace(tmp_path / "short.jsonl", [{"t": 0, "solar_v": 18.0, "solar_a": 1.0, "batt_v": 13.2,
+                                                    "batt_a": 0.5}, {"t": 60, "batt_a": 0.4}])
+    prepare(tmp_path / "s", short, speed=600)
+    with VirtualBoard(tmp_path / "flash", tmp_path / "s") as b:
+        flash_one(Row("SM-092", "virtual", b.device), Options(tmp_path / "work"))
+        said = console_says(b.device, "status", seconds=3)
+    assert "solar 18 V 1 A" in said
+    with pytest.raises(ValueError, match="speed 0: must be a whole number"):
+        prepare(tmp_path / "s", short, speed=0)

@@ -54,11 +54,11 @@ def await_banner(device: str, bench_id: str, version: str, timeout: float = 30.0
         restart(port)
         end = time.monotonic() + timeout
         buffer = b""
-        crashed = False
+        crashed, error = False, ""
         while time.monotonic() < end:
             buffer += port.read(512)
             if crashed and buffer.endswith(b">>> "):
-                raise BannerError(f"{device}: main.py stopped before the bench started ({seen[-1]}); "
+                raise BannerError(f"{device}: main.py stopped before the bench started ({error}); "
                                   f"`benchctl console {device}` shows the whole traceback")
             while b"\n" in buffer:
                 raw, buffer = buffer.split(b"\n", 1)
@@ -69,8 +69,10 @@ def await_banner(device: str, bench_id: str, version: str, timeout: float = 30.0
                 if line.startswith(CANNOT_START):
                     raise BannerError(f"{device}: the firmware is on the board but says: {line}")
                 if line.startswith("Traceback"):
-                    crashed = True  # the lines that follow say what failed; then the REPL's prompt
+                    crashed = True  # "File" lines, then what failed, then the REPL's prompt
                     continue
+                if crashed and not error and not line.startswith("File "):
+                    error = line
                 found = BANNER.match(line)
                 if found is None:
                     continue

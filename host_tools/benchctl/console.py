@@ -19,6 +19,7 @@ import serial
 
 LINE = re.compile(r"^\[\s*\d+\.\d{3}\] (DEBUG|INFO |WARN |ERROR) (\w+): ")
 BANNER = re.compile(r"^bench (\S+) firmware (\S+) board (\S+) boot (\d+) reset (\w+)")
+STATUS = re.compile(r"^bench (\S+) fw (\S+) board (\S+) up ")  # the first line of `status`
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR")
 COLOURS = {"DEBUG": "\x1b[2m", "INFO": "", "WARN": "\x1b[33m", "ERROR": "\x1b[1;31m"}
 RESETS = ("power_on", "brownout", "watchdog", "hard", "soft")
@@ -46,6 +47,11 @@ class Recorder:
             self.bench, self.board = bench, board
         else:
             self.pending_reset = cause if cause in RESETS else "hard"
+
+    def named(self, bench: str, board: str) -> None:
+        """The bench said who it is (`status`), without restarting."""
+        if self.file is None:
+            self.bench, self.board = bench, board
 
     def trace(self, text: str) -> bool:
         try:
@@ -102,6 +108,9 @@ class Console:
         banner = BANNER.match(text)
         if banner and self.recorder is not None:
             self.recorder.banner(banner.group(1), banner.group(3), banner.group(5))
+        status = STATUS.match(text)
+        if status and self.recorder is not None:
+            self.recorder.named(status.group(1), status.group(3))
         if text.startswith("TRACE "):
             if self.recorder is not None:
                 self.recorder.trace(text[6:])
@@ -127,7 +136,8 @@ def run(url: str, console: Console, baud: int = 115200, send: list[str] | None =
     """Read until `seconds` passed (or Ctrl-C). A port that fails is waited for and opened again."""
     opener = opener or (lambda u, b: serial.serial_for_url(u, baudrate=b, timeout=0.1))
     end = None if seconds is None else time.monotonic() + seconds
-    pending = list(send or [])
+    # A recording names its bench: a bench already running is asked who it is.
+    pending = (["status"] if console.recorder is not None else []) + list(send or [])
     port = None
     told = False
     buffer = b""
