@@ -175,3 +175,21 @@ def test_a_raw_repl_that_does_not_answer_at_first_is_tried_once_more(tmp_path, m
     fake.write_text("#!/bin/sh\necho 'mpremote: could not enter raw repl' >&2; exit 1\n")
     with pytest.raises(FlashError, match="the raw REPL does not answer"):
         flash._mpremote("socket://board", "exec", "1", settle_s=0)
+
+
+def test_a_board_flashed_as_another_bench_keeps_nothing_of_the_old_one(bench_board, tmp_path):
+    from benchctl.fleet import Options, Row, flash_one
+
+    opts = Options(tmp_path / "work")
+    flash_one(Row("SM-060", "virtual", bench_board.device, {"report_interval_s": 1800}, {"ssid": "parks", "key": "k"}),
+              opts)
+    (bench_board.root / "bench" / "retired.mpy").write_bytes(b"M\x06")  # a module an older firmware had
+    assert (bench_board.root / "state.json").exists()  # the bench wrote its boot count
+    again = flash_one(Row("SM-060", "virtual", bench_board.device), opts)
+    assert "removed (bench/retired.mpy, config.json, network.json)" in again  # the same bench: state kept
+    assert (bench_board.root / "state.json").exists() and "boot 2" in again
+    other = flash_one(Row("SM-061", "virtual", bench_board.device), opts)
+    assert "removed (" in other and "state.json" in other and "queue.bin" in other
+    assert "booted: bench SM-061 firmware 0.1.0 board virtual boot 1 " in other  # a new bench counts from 1
+    # Only the flash's own files: what is mounted beside it (here the simulator and its trace) is untouched.
+    assert (tmp_path / "surroundings" / "tape.jsonl").exists()

@@ -105,6 +105,46 @@ def _mpremote(device: str, *args: str, timeout: float = 60, settle_s: float = 1.
     return done.stdout
 
 
+# What the bench itself writes on its flash: kept when the same bench is flashed again (its boot
+# count, charge, airtime budget and unsent reports), removed when the board becomes another bench.
+STATE_FILES = ("state.json", "queue.bin", "airtime.txt")
+# The root's files and the firmware's own folders: never other folders (an SD card, or the
+# virtual board's simulator, is mounted beside the flash and must not be touched).
+_SURVEY = """import os
+for d in ("", "bench", "drivers"):
+    try:
+        for e in os.ilistdir(d or "/"):
+            if e[1] != 0x4000:
+                print("F", d + "/" + e[0] if d else e[0])
+    except OSError:
+        pass
+try:
+    print("I", open("bench_id").read().strip())
+except OSError:
+    print("I")
+"""
+
+
+def survey(device: str) -> tuple[str | None, list[str]]:
+    """The bench id the board has now (None: none) and every file on it."""
+    out = _mpremote(device, "exec", _SURVEY)
+    files = [line[2:].strip() for line in out.splitlines() if line.startswith("F ")]
+    ident = next((line[2:].strip() or None for line in out.splitlines() if line.startswith("I")), None)
+    return ident, files
+
+
+def tidy(device: str, bench_id: str, files: dict[str, str]) -> list[str]:
+    """Remove what the new firmware does not bring: old modules, and a config.json or
+    network.json the inventory no longer gives; the bench's own state too if the board was
+    another bench. Returns the paths removed."""
+    previous, on_board = survey(device)
+    keep = set(files) | (set(STATE_FILES) if previous == bench_id else set())
+    stale = sorted(p for p in on_board if p not in keep)
+    if stale:
+        _mpremote(device, "fs", "rm", *[":" + p for p in stale])
+    return stale
+
+
 def copy(device: str, staged: Path, files: dict[str, str]) -> Deployed:
     """Copy the staged tree; files whose hash already matches are skipped by mpremote."""
     out = _mpremote(device, "fs", "cp", "-r", f"{staged}/.", ":")

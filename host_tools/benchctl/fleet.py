@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchctl import banner, install
-from benchctl.flash import FlashError, check, copy, stage
+from benchctl.flash import FlashError, check, copy, stage, tidy
 from benchctl.paths import BOARDS
 
 # Share of a board's run done when each step starts (the progress bars).
@@ -97,7 +97,8 @@ def flash_one(row: Row, opts: Options, report: Report | None = None) -> str:
         say(row, "micropython", f"downloading {install.PINNED}")
         image = install.download(spec["micropython"], opts.work / "micropython")
     python = install.ensure(row.port, spec, image, opts.uf2_drive, lambda text: say(row, "micropython", text))
-    say(row, "copying", f"{len(files)} files")
+    removed = tidy(row.port, row.bench, files)
+    say(row, "copying", f"{len(files)} files" + (f", {len(removed)} old ones removed" if removed else ""))
     done = copy(row.port, staged, files)
     say(row, "verifying", "")
     check(row.port, files)
@@ -107,7 +108,8 @@ def flash_one(row: Row, opts: Options, report: Report | None = None) -> str:
     except banner.BannerError as e:
         raise FlashError(str(e)) from None
     say(row, "done", "")
-    return (f"{python}; {len(files)} files, {done.copied} copied, {done.unchanged} unchanged, verified; "
+    gone = f", {len(removed)} removed ({', '.join(removed[:4])}{', ...' if len(removed) > 4 else ''})" if removed else ""
+    return (f"{python}; {len(files)} files, {done.copied} copied, {done.unchanged} unchanged{gone}, verified; "
             f"booted: {line}")
 
 
