@@ -1,20 +1,27 @@
-"""A fake ESP ROM serial bootloader on a pseudo-terminal, as far as esptool's connect goes:
-SLIP frames (esptool docs, "Serial Protocol"), SYNC answered eight times, READ_REG of the chip
-detect register and GET_SECURITY_INFO answered as the chosen chip answers them. Enough for
-esptool to say which chip it found; it does not take a flash write."""
+"""A fake ESP ROM serial bootloader on a pseudo-terminal: SLIP frames (esptool docs, "Serial
+Protocol"), SYNC answered eight times, READ_REG of the chip detect register and
+GET_SECURITY_INFO answered as the chosen chip answers them, so esptool finds the chip it is;
+then the flasher stub's part of a write (a RAM upload that greets with OHAI, erase, deflated
+flash blocks, MD5 of a region) into 4 MB of fake flash that the test can read."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import pty
 import select
 import struct
 import threading
 import tty
+import zlib
 
 _END, _ESC, _ESC_END, _ESC_ESC = 0xC0, 0xDB, 0xDC, 0xDD
 _SYNC, _READ_REG, _GET_SECURITY_INFO = 0x08, 0x0A, 0x14
+_MEM_END, _ERASE_FLASH, _SPI_FLASH_MD5 = 0x06, 0xD0, 0x13
+_DEFL_BEGIN, _DEFL_DATA = 0x10, 0x11
+_PLAIN_OK = (0x05, 0x07, 0x09, 0x0B, 0x0D, 0x0F, 0x12)  # MEM_BEGIN/DATA, WRITE_REG, SPI params/attach, baud, DEFL_END
+_FLASH_BYTES = 4 * 1024 * 1024
 _DETECT_REG = 0x40001000
 CHIPS = {  # name: (magic at 0x40001000 or None, chip id in security info or None)
     "ESP32": (0x00F01D83, None),  # its ROM has no GET_SECURITY_INFO
@@ -31,6 +38,10 @@ class FakeEspRom:
     def __init__(self, chip: str):
         self.magic, self.chip_id = CHIPS[chip]
         self.commands: list[int] = []
+        self.flash = bytearray(b"\xff" * _FLASH_BYTES)
+        self.stub = False
+        self._write_at = 0
+        self._inflate = None
         self._stop = threading.Event()
 
     def start(self) -> str:
@@ -66,6 +77,28 @@ class FakeEspRom:
         elif op == _GET_SECURITY_INFO and self.chip_id is not None:
             info = struct.pack("<IBBBBBBBBII", 0, 0, 0, 0, 0, 0, 0, 0, 0, self.chip_id, 0)
             self._answer(op, 0, info + ok)
+        elif op == _MEM_END:
+            self._answer(op, 0, ok)
+            self.stub = True  # the uploaded stub starts and says hello
+            os.write(self._master, _slip(b"OHAI"))
+        elif op in _PLAIN_OK:
+            self._answer(op, 0, ok)
+        elif op == _ERASE_FLASH and self.stub:
+            self.flash[:] = b"\xff" * _FLASH_BYTES
+            self._answer(op, 0, ok)
+        elif op == _DEFL_BEGIN and self.stub:
+            _, _, _, offset = struct.unpack_from("<IIII", packet, 8)
+            self._write_at, self._inflate = offset, zlib.decompressobj()
+            self._answer(op, 0, ok)
+        elif op == _DEFL_DATA and self.stub and self._inflate is not None:
+            size = struct.unpack_from("<I", packet, 8)[0]
+            data = self._inflate.decompress(packet[24:24 + size])
+            self.flash[self._write_at:self._write_at + len(data)] = data
+            self._write_at += len(data)
+            self._answer(op, 0, ok)
+        elif op == _SPI_FLASH_MD5 and self.stub:
+            addr, size = struct.unpack_from("<II", packet, 8)
+            self._answer(op, 0, hashlib.md5(self.flash[addr:addr + size]).digest() + ok)
         else:
             self._answer(op, 0, b"\x01\x05\x00\x00")  # status 1, error 0x05: not a command it knows
 

@@ -2,7 +2,8 @@
 on a blank board from a UF2 drive (a virtual board that boots once the image lands) or with the
 real esptool, and every way it can go wrong named with what to do: wrong chip (the running
 MicroPython, the image, the UF2 drive, esptool's own detection against a fake ESP ROM), too old,
-nothing answering, no download."""
+nothing answering, no download. The real esptool writes a whole image into the fake ROM's
+flash and checks its MD5."""
 
 import struct
 import threading
@@ -123,6 +124,22 @@ def test_esptool_finding_another_chip_is_a_wrong_chip_error(tmp_path):
         with pytest.raises(FlashError, match=r"wrong chip: This chip is ESP32-S3, not ESP32\. Check the board column"):
             install._esptool(device, ESP32, image)
         assert rom.commands[0] == 0x08  # esptool really synced with it
+    finally:
+        rom.stop()
+
+
+def test_esptool_writes_the_image_where_micropython_goes_and_verifies_it(tmp_path):
+    rom = FakeEspRom("ESP32")
+    device = rom.start()
+    try:
+        image = tmp_path / "ESP32_GENERIC-v1.28.0.bin"
+        image.write_bytes(esp_image(0) + bytes(range(256)) * 64)
+        rom.flash[0x200000:0x200004] = b"old!"  # what the board had: erased with the rest
+        install._esptool(device, ESP32, image)
+        written = image.read_bytes()
+        assert rom.flash[0x1000:0x1000 + len(written)] == written  # at 0x1000, after the ESP32's ROM area
+        assert rom.flash[0x200000:0x200004] == b"\xff\xff\xff\xff"
+        assert 0x13 in rom.commands  # esptool checked the MD5 of what it wrote
     finally:
         rom.stop()
 
