@@ -193,3 +193,30 @@ def test_a_board_flashed_as_another_bench_keeps_nothing_of_the_old_one(bench_boa
     assert "booted: bench SM-061 firmware 0.1.0 board virtual boot 1 " in other  # a new bench counts from 1
     # Only the flash's own files: what is mounted beside it (here the simulator and its trace) is untouched.
     assert (tmp_path / "surroundings" / "tape.jsonl").exists()
+
+
+def test_a_board_whose_flash_is_full_says_so(tmp_path):
+    with VirtualBoard(tmp_path / "small", flash_kb=64) as small:  # littlefs in 64 KB: the firmware is bigger
+        files = stage("esp32-rak3172", "SM-070", tmp_path / "stage")
+        with pytest.raises(FlashError, match=r"the board's flash is full .*remove old files or erase it"):
+            deploy(small.device, tmp_path / "stage", files)
+
+
+def test_a_port_another_program_holds_is_busy(board, tmp_path):
+    import serial
+
+    files = stage("esp32-rak3172", "SM-071", tmp_path / "stage")
+    with serial.Serial(board.device, exclusive=True), pytest.raises(
+            FlashError, match=r"the port is busy: close the program that has it open"):
+        deploy(board.device, tmp_path / "stage", files)
+
+
+def test_a_file_that_differs_after_copying_is_a_verification_error(board, tmp_path):
+    from benchctl.flash import check
+
+    files = stage("esp32-rak3172", "SM-072", tmp_path / "stage")
+    deploy(board.device, tmp_path / "stage", files)
+    (board.root / "bench" / "queue.mpy").write_bytes(b"M\x06 half a file")  # a copy cut short
+    with pytest.raises(FlashError, match=r"1 file\(s\) differ on the board after copying \(bench/queue.mpy\); "
+                                         r"the flash may be failing"):
+        check(board.device, files)

@@ -6,7 +6,8 @@ board does, and comes back in the REPL mode it was in, raw or friendly, so mprem
 works unchanged. Given a folder of surroundings (virtual/surroundings.py), it is
 `boards/virtual`: after a reset outside the raw REPL it runs the deployed main.py, whose chips
 play that trace. Started blank, it is a board with no MicroPython yet: silent until
-install_micropython()."""
+install_micropython(). Given a flash size, its filesystem is littlefs in an image of that
+size, which fills up as a board's flash does."""
 
 from __future__ import annotations
 
@@ -28,12 +29,13 @@ _RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
 
 class VirtualBoard:
     def __init__(self, root: str | Path, surroundings: str | Path | None = None, tcp_port: int | None = None,
-                 blank: bool = False):
+                 blank: bool = False, flash_kb: int | None = None):
         self.root = Path(root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         self.surroundings = Path(surroundings).resolve() if surroundings is not None else None
         self.tcp_port = tcp_port
         self.blank = blank
+        self.flash_kb = flash_kb  # a littlefs image of this size (root/flash.img) instead of the folder
         self.device = ""
         self.raw = False  # the REPL mode the host last asked for (Ctrl-A raw, Ctrl-B friendly)
         self.resets = 0
@@ -45,7 +47,8 @@ class VirtualBoard:
         self._client: socket.socket | None = None
 
     def _spawn(self) -> None:
-        args = [str(VBOOT), str(self.root), self._sim, str(self.surroundings or "-"), "repl" if self.raw else "main"]
+        args = [str(VBOOT), str(self.root), self._sim, str(self.surroundings or "-"), "repl" if self.raw else "main",
+                str(self.flash_kb or "-")]
         self._proc = subprocess.Popen([micropython_binary(), "-i", *args],
                                       stdin=self._board_tty, stdout=self._board_tty, stderr=self._board_tty,
                                       close_fds=True, start_new_session=True)
