@@ -10,6 +10,8 @@ import pytest
 from benchctl.flash import FlashError, deploy, stage, verify
 from benchctl.virtual.board import VirtualBoard
 
+APPKEY = "5EC12E7A99EE0000000000000000C0DE"  # a LoRaWAN AppKey: on the board, never in any output
+
 
 @pytest.fixture
 def board(tmp_path):
@@ -18,7 +20,7 @@ def board(tmp_path):
 
 
 def test_a_blank_board_gets_the_firmware_its_id_config_and_secrets_verified(board, tmp_path):
-    files = stage("esp32-rak3172", "SM-042", tmp_path / "stage", {"report_interval_s": 1800},
+    files = stage("esp32-wifi", "SM-042", tmp_path / "stage", {"report_interval_s": 1800},
                   {"ssid": "parks", "key": "s3cret-key"})
     assert {"main.py", "board.py", "board.json", "wiring.py", "bench_id", "config.json", "network.json",
             "bench/bench.mpy", "drivers/rak3172.mpy"} <= set(files)
@@ -57,12 +59,12 @@ def test_benchctl_flash_boots_the_bench_and_never_prints_the_secrets(bench_board
     from benchctl.cli import main
 
     secrets = tmp_path / "secrets.json"
-    secrets.write_text('{"ssid": "parks", "key": "s3cret-key"}')
+    secrets.write_text(f'{{"deveui": "AC1F09FFFE000050", "joineui": "70B3D57ED0000001", "appkey": "{APPKEY}"}}')
     assert main(["flash", bench_board.device, "--board", "virtual", "--bench", "SM-050", "--secrets", str(secrets)]) == 0
     out = capsys.readouterr()
     assert "SM-050 on " in out.out and "verified; booted: bench SM-050 firmware 0.1.0 board virtual" in out.out
-    assert "s3cret" not in out.out + out.err
-    assert json.loads((bench_board.root / "network.json").read_text())["key"] == "s3cret-key"
+    assert APPKEY not in out.out + out.err
+    assert json.loads((bench_board.root / "network.json").read_text())["appkey"] == APPKEY
     assert main(["flash", "/dev/ttyNOPE", "--board", "esp32-wifi", "--bench", "SM-050"]) == 1
     assert "benchctl flash: SM-050: /dev/ttyNOPE" in capsys.readouterr().err
 
@@ -96,17 +98,17 @@ def test_a_row_of_benches_from_an_inventory_is_flashed_at_once_with_a_table(tmp_
                        f"SM-103,rp2040-rak3172,{boards[2].device},\n"
                        "SM-104,esp32-rak3172,/dev/ttyNOPE,\n")
         secrets = tmp_path / "secrets.toml"
-        secrets.write_text('[SM-102]\nssid = "parks"\nkey = "s3cret-key"\nbroker = "mqtt.local"\nport = 1883\n')
+        secrets.write_text(f'[SM-102]\ndeveui = "AC1F09FFFE000102"\nappkey = "{APPKEY}"\n')
         assert main(["flash", "--inventory", str(inv), "--secrets", str(secrets)]) == 1
         out = capsys.readouterr().out
         assert "2 of 4 benches flashed, verified and booted" in out
         assert "SM-104       esp32-rak3172    /dev/ttyNOPE     FAILED: /dev/ttyNOPE: no such port" in out
         assert f"SM-103       rp2040-rak3172   {boards[2].device:<16} FAILED: {boards[2].device}: wrong chip: " \
                "the board runs MicroPython for linux, board rp2040-rak3172 is rp2" in out
-        assert "s3cret" not in out
+        assert APPKEY not in out
         assert (boards[1].root / "bench_id").read_text() == "SM-102\n"
         assert json.loads((boards[1].root / "config.json").read_text()) == {"report_interval_s": 3600}
-        assert json.loads((boards[1].root / "network.json").read_text())["key"] == "s3cret-key"
+        assert json.loads((boards[1].root / "network.json").read_text())["appkey"] == APPKEY
         assert not (boards[0].root / "network.json").exists()
         assert not (boards[2].root / "bench_id").exists()  # a wrong chip is found before anything is copied
     finally:
@@ -181,7 +183,7 @@ def test_a_board_flashed_as_another_bench_keeps_nothing_of_the_old_one(bench_boa
     from benchctl.fleet import Options, Row, flash_one
 
     opts = Options(tmp_path / "work")
-    flash_one(Row("SM-060", "virtual", bench_board.device, {"report_interval_s": 1800}, {"ssid": "parks", "key": "k"}),
+    flash_one(Row("SM-060", "virtual", bench_board.device, {"report_interval_s": 1800}, {"appkey": APPKEY}),
               opts)
     (bench_board.root / "bench" / "retired.mpy").write_bytes(b"M\x06")  # a module an older firmware had
     assert (bench_board.root / "state.json").exists()  # the bench wrote its boot count
@@ -220,3 +222,12 @@ def test_a_file_that_differs_after_copying_is_a_verification_error(board, tmp_pa
     with pytest.raises(FlashError, match=r"1 file\(s\) differ on the board after copying \(bench/queue.mpy\); "
                                          r"the flash may be failing"):
         check(board.device, files)
+
+
+def test_secrets_that_do_not_fit_the_radio_are_named_without_their_values(tmp_path):
+    with pytest.raises(FlashError, match=r"secrets: appkey must be 32 hex digits$"):
+        stage("esp32-rak3172", "SM-1", tmp_path / "s", secrets={"appkey": "5EC12E7"})
+    with pytest.raises(FlashError, match=r"secrets: 'ssid' is not a LoRaWAN key \(deveui, joineui, appkey\)"):
+        stage("rp2040-rak3172", "SM-1", tmp_path / "s", secrets={"ssid": "parks"})
+    with pytest.raises(FlashError, match=r"secrets: port must be a number"):
+        stage("esp32-wifi", "SM-1", tmp_path / "s", secrets={"ssid": "parks", "port": "1883"})

@@ -167,3 +167,43 @@ def test_with_the_server_asking_for_gaps_no_report_is_lost(periods):
     waiting = set(range(rig.queue.tail, rig.queue.head))
     assert set(range(rig.queue.head)) <= rig.heard() | waiting
     assert server.gap_requests <= len(periods) + 1
+
+
+def test_provisioned_keys_are_written_to_the_modem_once_and_never_printed():
+    from bench.radio import lora_keys
+
+    appkey = "5EC12E7A99EE0000000000000000C0DE"
+    lines = []
+    keys = lora_keys({"deveui": "ac1f09fffe000042", "joineui": "70B3D57ED0000001", "appkey": appkey},
+                     Log(lines.append))
+    assert keys == [("DEVEUI", "AC1F09FFFE000042"), ("APPEUI", "70B3D57ED0000001"), ("APPKEY", appkey)]
+    rig = Rig()
+    rig.link = LoRaLink(Rak3172(rig.modem, keys), rig.queue, Log(rig.lines.append))
+    rig.run(900)
+    assert rig.modem.keys == {"DEVEUI": "AC1F09FFFE000042", "APPEUI": "70B3D57ED0000001", "APPKEY": appkey}
+    assert rig.modem.key_writes == 3 and rig.modem.joined
+    # The next boot asks, finds them there, and writes nothing: the modem's flash is spared.
+    rig.modem.power_on()
+    rig.link = LoRaLink(Rak3172(rig.modem, keys), rig.queue, Log(rig.lines.append))
+    rig.run(900)
+    assert rig.modem.key_writes == 3 and rig.modem.joined
+    assert appkey not in "\n".join(rig.lines + lines)
+
+
+def test_a_key_the_modem_refuses_is_logged_without_its_value():
+    rig = Rig()
+    rig.link = LoRaLink(Rak3172(rig.modem, [("APPKEY", "5EC12E7A99EE00000000000000C0DE")]), rig.queue,
+                        Log(rig.lines.append))  # 30 digits: RUI3 answers AT_PARAM_ERROR
+    rig.run(60)
+    said = "\n".join(rig.lines)
+    assert "the modem does not take AT+APPKEY=(hidden) (at_param_error)" in said
+    assert "5EC12E7A" not in said
+
+
+def test_malformed_keys_in_network_json_are_named_and_left_out():
+    from bench.radio import lora_keys
+
+    lines = []
+    assert lora_keys({"deveui": "AC1F09FFFE00004", "appkey": 42}, Log(lines.append)) == []
+    assert any("network.json: deveui must be 16 hex digits" in x for x in lines)
+    assert any("network.json: appkey must be 32 hex digits" in x for x in lines)

@@ -39,11 +39,6 @@ def _wifi(hw, store):
     wlan.active(True)
     wlan.config(pm=wlan.PM_POWERSAVE)  # modem sleep between beacons
     hw.wlan = wlan
-    raw = store.read("network.json")  # ssid, key, broker, port: provisioned, never printed
-    try:
-        hw.network = json.loads(raw) if raw else {}
-    except ValueError:
-        hw.network = {}
 
     def open_socket(host, port):
         # Blocking for at most 5 s (DNS and TCP connect), inside the 30 s watchdog; then
@@ -66,6 +61,13 @@ def build(sleep):
     console = UsbConsole()
     hw = Hardware(board, ident.decode().strip() if ident else "unset", console.write, store)
     hw.reset_cause = _CAUSES.get(machine.reset_cause(), "power_on")
+    # Provisioned by `benchctl flash --secrets`, never printed: LoRaWAN keys (deveui, joineui,
+    # appkey) or Wi-Fi and broker settings (ssid, key, broker, port).
+    raw = store.read("network.json")
+    try:
+        hw.network = json.loads(raw) if raw else {}
+    except ValueError:
+        hw.network = {}
     i2c = board["i2c"]
     hw.i2c = machine.I2C(i2c["id"], scl=machine.Pin(i2c["scl"]), sda=machine.Pin(i2c["sda"]), freq=i2c["freq"])
     if "onewire_pin" in board:

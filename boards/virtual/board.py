@@ -92,6 +92,12 @@ def hardware():
     console = UsbConsole()
     hw = world.hardware(ident.decode().strip() if ident else "unset", cause, console.write)
     hw.store = store
+    raw = store.read("network.json")  # the keys `benchctl flash --secrets` provisioned
+    if raw:
+        try:
+            hw.network = json.loads(raw)
+        except ValueError:
+            hw.network = {}
     try:
         hw.queue_block = FileBlock("queue.bin", block_bytes(QUEUE_CAPACITY))
     except OSError:

@@ -108,15 +108,15 @@ class LoRaLink:
             return _BUSY_POLL_MS
         if state == "setup_wait":
             if modem.result == "ok":
-                self.setup_step += 1
-                if self.setup_step >= len(modem.SETUP):
+                self.setup_step = modem.setup_next(self.setup_step)
+                if self.setup_step >= len(modem.steps):
                     self.state = "rate"  # the join request's airtime depends on it too
                     self.retry.succeeded()
                 else:
                     self.state = "setup"
                 return _NEXT_STEP_MS
             self.log.warn("lorawan", "the modem does not take %s (%s); next try in %d s" % (
-                modem.SETUP[self.setup_step], modem.result, self.retry.wait_ms // 1000))
+                modem.shown(self.setup_step), modem.result, self.retry.wait_ms // 1000))
             self._back_off(now, "setup")
             return _NEXT_STEP_MS
         if state == "join":

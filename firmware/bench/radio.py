@@ -11,6 +11,24 @@ from drivers.rak3172 import Rak3172
 _AIRTIME = "airtime.txt"
 _NONE_MS = const(3600000)
 
+# OTAA keys in network.json: (its name, RUI3's, hex digits). The JoinEUI is RUI3's APPEUI.
+_KEYS = (("deveui", "DEVEUI", 16), ("joineui", "APPEUI", 16), ("appkey", "APPKEY", 32))
+
+
+def lora_keys(network, log):
+    """[(RUI3 name, hex)] of the keys network.json gives; a malformed one is named (never
+    its value) and left to the modem."""
+    keys = []
+    for name, at, digits in _KEYS:
+        value = network.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str) or len(value) != digits or any(c not in "0123456789abcdefABCDEF" for c in value):
+            log.warn("radio", "network.json: %s must be %d hex digits; the modem keeps the one it has" % (name, digits))
+            continue
+        keys.append((at, value.upper()))
+    return keys
+
 
 class Radio:
     """`tick(now)` runs the link and returns the ms until it wants the next tick. `kind` is
@@ -30,7 +48,7 @@ class Radio:
         saved = hw.store.read(_AIRTIME)
         if saved is not None and not budget.restore(saved.decode("utf-8", "replace")):
             log.warn("radio", "%s unreadable: this hour's airtime is counted as spent" % _AIRTIME)
-        link = LoRaLink(Rak3172(hw.modem_uart), queue, log, budget, hw.seed)
+        link = LoRaLink(Rak3172(hw.modem_uart, lora_keys(hw.network, log)), queue, log, budget, hw.seed)
         link.on_spend = self._save_budget
         return link
 

@@ -19,8 +19,16 @@ class Rak3172:
     "joining" (OK came, waiting for +EVT:JOINED), "sending" (OK came, waiting for +EVT:TX_DONE).
     `result` is the outcome of the last command: "ok", a status in lower case, "timeout"."""
 
-    def __init__(self, uart):
+    def __init__(self, uart, keys=()):
         self.uart = uart
+        # OTAA keys provisioned on the bench's flash, [(name, hex)] in RUI3's names (DEVEUI,
+        # APPEUI, APPKEY): each is asked first and set only when the modem holds another, so
+        # the modem's own flash is written once, not at every boot.
+        steps = []
+        for name, value in keys:
+            steps.append("AT+%s=?" % name)
+            steps.append("AT+%s=%s" % (name, value))
+        self.steps = tuple(steps) + self.SETUP
         self._buf = bytearray(64)
         self._line = bytearray()
         self.state = "idle"
@@ -57,7 +65,23 @@ class Rak3172:
     SETUP = ("AT+NJM=1", "AT+CFM=0", "AT+ADR=1", "AT+CLASS=A")
 
     def setup(self, now, step=0):
-        return self._command(now, self.SETUP[step], _CMD_TIMEOUT_MS)
+        return self._command(now, self.steps[step], _CMD_TIMEOUT_MS)
+
+    def setup_next(self, step):
+        """The step after `step`, which the modem took: a key it already holds is not set."""
+        command = self.steps[step]
+        if command.endswith("=?") and self.value is not None:
+            wanted = self.steps[step + 1].split("=", 1)[1]
+            if self.value.strip().upper() == wanted.upper():
+                return step + 2
+        return step + 1
+
+    def shown(self, step):
+        """A setup step as the log may print it: a key's value never is."""
+        command = self.steps[step]
+        if "KEY=" in command and not command.endswith("=?"):
+            return command.split("=", 1)[0] + "=(hidden)"
+        return command
 
     def query(self, now, name):
         return self._command(now, "AT+%s=?" % name, _CMD_TIMEOUT_MS)

@@ -38,6 +38,30 @@ class Deployed:
     unchanged: int = 0
 
 
+_LORA_KEYS = {"deveui": 16, "joineui": 16, "appkey": 32}  # hex digits; the modem takes them (bench/radio.py)
+_WIFI_KEYS = {"ssid": str, "key": str, "broker": str, "port": int}
+
+
+def check_secrets(spec: dict, secrets: dict) -> None:
+    """The secrets fit the board's radio: OTAA keys for a LoRaWAN modem, Wi-Fi and broker
+    settings for a Wi-Fi board. Errors name the key, never its value."""
+    if not isinstance(secrets, dict):
+        raise FlashError("secrets must be a table of names and values")
+    if spec.get("wifi"):
+        for name, value in secrets.items():
+            if name not in _WIFI_KEYS:
+                raise FlashError(f"secrets: {name!r} is not a Wi-Fi setting ({', '.join(_WIFI_KEYS)})")
+            if not isinstance(value, _WIFI_KEYS[name]):
+                raise FlashError(f"secrets: {name} must be {'a number' if _WIFI_KEYS[name] is int else 'text'}")
+        return
+    for name, value in secrets.items():
+        if name not in _LORA_KEYS:
+            raise FlashError(f"secrets: {name!r} is not a LoRaWAN key ({', '.join(_LORA_KEYS)})")
+        digits = _LORA_KEYS[name]
+        if not isinstance(value, str) or len(value) != digits or any(c not in "0123456789abcdefABCDEF" for c in value):
+            raise FlashError(f"secrets: {name} must be {digits} hex digits")
+
+
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -52,6 +76,8 @@ def stage(board: str, bench_id: str, out: Path, config: dict | None = None, secr
     if not BENCH_ID.match(bench_id):
         raise FlashError(f"bench id {bench_id!r} must be 1-32 of A-Z a-z 0-9 _ -")
     spec = json.loads(spec_path.read_text())
+    if secrets:
+        check_secrets(spec, secrets)
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)

@@ -18,6 +18,9 @@ class FakeRak3172:
         self.sf = 7  # the data rate the modem sends at
         self.network_sf = 7  # what the network's ADR wants: the modem takes it with a downlink
         self.settings = {"NJM": "0", "CFM": "0", "ADR": "0", "CLASS": "A"}
+        # OTAA keys in the modem's own flash (RUI3 keeps them): the factory DevEUI, no others.
+        self.keys = {"DEVEUI": "AC1F09FFFE000001", "APPEUI": "0000000000000000", "APPKEY": "0" * 32}
+        self.key_writes = 0  # times a key was written to the modem's flash
         self.fault = Fault.NONE
         self.joined = False
         self.busy_until = 0
@@ -101,6 +104,17 @@ class FakeRak3172:
                 self._say("AT+%s=%s" % (name, self.settings[name]))
             elif value in ("0", "1", "A", "B", "C") and (value in "ABC") == (name == "CLASS"):
                 self.settings[name] = value
+            else:
+                self._say("AT_PARAM_ERROR")
+                return
+            self._say("OK")
+        elif line[3:].split("=")[0] in self.keys and "=" in line:
+            name, value = line[3:].split("=", 1)
+            if value == "?":
+                self._say("AT+%s=%s" % (name, self.keys[name]))
+            elif len(value) == len(self.keys[name]) and all(c in "0123456789ABCDEFabcdef" for c in value):
+                self.keys[name] = value.upper()
+                self.key_writes += 1
             else:
                 self._say("AT_PARAM_ERROR")
                 return
