@@ -109,3 +109,16 @@ def test_the_trace_running_out_leaves_the_sensors_as_they_were_and_the_bench_run
     assert "solar 18 V 1 A" in said
     with pytest.raises(ValueError, match="speed 0: must be a whole number"):
         prepare(tmp_path / "s", short, speed=0)
+
+
+def test_benchctl_virtual_starts_a_board_and_names_a_bad_trace(tmp_path, capsys):
+    from benchctl.cli import main
+
+    assert main(["virtual", str(tmp_path / "vb"), "--seconds", "0.5"]) == 0
+    assert "virtual board on /dev/pts/" in capsys.readouterr().out
+    assert (tmp_path / "vb" / "surroundings" / "tape.jsonl").stat().st_size > 0
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"format": "bench-trace", "version": 1, "bench": "SM-1", "start": "2026-06-21T00:00:00Z"}\n'
+                   '{"t": "noon"}\n')
+    assert main(["virtual", str(tmp_path / "vb2"), "--trace", str(bad)]) == 2
+    assert f"benchctl virtual: {bad}:2:" in capsys.readouterr().err
