@@ -26,7 +26,7 @@ from bench.radio import Radio
 from bench.report import FAULT_PORT_TRIP, FAULT_STUCK_SEAT, ReportWindow
 from bench.sensors import Sensors
 from bench.sitting import SittingSessions
-from bench.state import load_state, save_state
+from bench.health import Health
 from bench.ticks import ticks_diff
 from bench.trace import trace_line
 from bench.units import fixed
@@ -39,18 +39,18 @@ _CONSOLE_QUEUE = 8
 
 
 class Bench:
-    def __init__(self, hw, now_ticks):
+    def __init__(self, hw, now_ticks, health=None):
         self.hw = hw
         self.write = hw.write
         self.store = hw.store
         self.board_name = hw.board.get("name", "?")
         self.version = VERSION
         self.log = Log(hw.write)
-        state = load_state(self.store, self.log)
-        self.boots = state.get("boots", 0) + 1
+        self.health = health if health is not None else Health(self.store, hw.reset_cause, self.log)
+        self.boots = self.health.boots
         self.bench_id = hw.bench_id
         self.write("bench %s firmware %s board %s boot %d reset %s" % (
-            self.bench_id, VERSION, self.board_name, self.boots, hw.reset_cause))
+            self.bench_id, VERSION, self.board_name, self.boots, self.health.cause))
         self.cfg = Config()
         self.cfg.load(self.store, self.log)
         self.log.level = level_named(self.cfg.v["log_level"])
@@ -58,7 +58,7 @@ class Bench:
         gate = hw.radar_power_pin if self.sensors.radar is not None else None
         self.radar_power = RadarPower(LoadSwitch(gate) if gate is not None else None, self.log)
         self.battery = Battery(self.cfg.v["battery_ah"])
-        self.battery.restore(state.get("charge_mas"))
+        self.battery.restore(self.health.state.get("charge_mas"))
         count = self.sensors.port_count
         self.ports = PortBank([LoadSwitch(pin) for pin in hw.port_pins[:count]], self.cfg, self.log)
         self.qi = LoadSwitch(hw.qi_pin) if hw.qi_pin is not None else None
@@ -73,7 +73,7 @@ class Bench:
         self.queue = ReportQueue(block, QUEUE_CAPACITY)
         if self.queue.lost:
             self.log.warn("bench", "%d queued frame(s) spoilt by a power cut" % self.queue.lost)
-        self.queue.put(FPORT_EVENT, encode_boot(hw.reset_cause, self.boots))
+        self.queue.put(FPORT_EVENT, encode_boot(self.health.cause, self.boots))
         self.shell = Shell(self)
         self.console_queue = []
         self.console_dropped = 0
@@ -99,7 +99,8 @@ class Bench:
             count, self.cfg.v["occupancy"], self.cfg.v["sample_interval_s"], self.cfg.v["report_interval_s"]))
 
     def _save_state(self):
-        save_state(self.store, self.boots, self.battery.charge_mas)
+        self.health.state["charge_mas"] = self.battery.charge_mas
+        self.health.save(self.uptime)
 
     # -- what the loop and the console call --------------------------------------------------
 
@@ -115,7 +116,8 @@ class Bench:
         self.console_queue.append(line)
 
     def request_reboot(self):
-        self._save_state()
+        self.health.state["charge_mas"] = self.battery.charge_mas
+        self.health.intend("soft", self.uptime)
         self.reboot_requested = True
 
     def config_changed(self, key):
@@ -179,6 +181,7 @@ class Bench:
         if dt > 0:
             self.uptime += dt
         self.log.uptime_ms = self.uptime
+        self.health.tick(self.uptime)  # a good boot: the boot-loop guard starts counting again
         while self.console_queue:
             self.shell.handle(self.console_queue.pop(0))
         if self.console_dropped:

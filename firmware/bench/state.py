@@ -1,12 +1,20 @@
-# What the bench keeps on flash across resets besides its configuration and report queue:
-# the boot count and the battery's charge (state.json). A damaged file never stops a boot.
+# What the bench keeps on flash across resets besides its configuration and report queue
+# (state.json): the boot count and health (bench/health.py) and the battery's charge. A
+# damaged file, or a value of the wrong type, never stops a boot: that part starts afresh.
 import json
 
 _STATE = "state.json"
+_COUNTS = ("boots", "charge_mas", "unproven", "safe_runs", "uptime_s")
+CAUSES = ("power_on", "brownout", "watchdog", "hard", "soft")  # payload-v1's reset cause codes
+
+
+def _count(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def load_state(store, log):
-    """{"boots", "charge_mas"} as far as the file has them with the right type."""
+    """The file's values that have the right type: counts, `resets` (one count per cause)
+    and `intent` (a reset cause written just before a deliberate reset)."""
     raw = store.read(_STATE)
     if raw is None:
         return {}
@@ -18,13 +26,28 @@ def load_state(store, log):
         log.error("bench", "%s unreadable; counting boots from 1" % _STATE)
         return {}
     checked = {}
-    for key in ("boots", "charge_mas"):
-        value = state.get(key)
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            checked[key] = value
+    for key in _COUNTS:
+        if _count(state.get(key)):
+            checked[key] = state[key]
+    resets = state.get("resets")
+    if isinstance(resets, list) and len(resets) == len(CAUSES) and all([_count(n) for n in resets]):
+        checked["resets"] = resets
+    if state.get("intent") in CAUSES:
+        checked["intent"] = state["intent"]
     return checked
 
 
-def save_state(store, boots, charge_mas):
-    store.write(_STATE, ('{"boots": %d, "charge_mas": %s}' % (
-        boots, "null" if charge_mas is None else charge_mas)).encode())
+def save_state(store, state):
+    parts = []
+    for key in sorted(state):
+        value = state[key]
+        if value is None:
+            text = "null"
+        elif isinstance(value, list):
+            text = "[" + ", ".join(["%d" % n for n in value]) + "]"
+        elif isinstance(value, str):
+            text = '"%s"' % value
+        else:
+            text = "%d" % value
+        parts.append('"%s": %s' % (key, text))
+    store.write(_STATE, ("{" + ", ".join(parts) + "}").encode())
