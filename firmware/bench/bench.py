@@ -2,31 +2,28 @@
 # `tick(now_ticks)` is called by the main loop; it returns how long the loop may sleep.
 
 from bench.battery import Battery
+from bench.commands import apply_command
 from bench.config import Config
 from bench.console import Shell
-from bench.downlink import NOT_FITTED, UNKNOWN
 from bench.files import RamBlock
+from bench.health import Health
 from bench.log import Log, level_named
 from bench.payload import (
-    FPORT_CONFIG,
     FPORT_EVENT,
     FPORT_STATUS,
     encode_boot,
-    encode_command_rejected,
-    encode_config,
     encode_port_fault,
     encode_sensor_fault,
     encode_status,
 )
 from bench.policy import SURVIVAL, EnergyPolicy
 from bench.ports import PortBank
-from bench.queue import ReportQueue, block_bytes
+from bench.queue import CAPACITY, ReportQueue, block_bytes
 from bench.radar_power import RadarPower
 from bench.radio import Radio
 from bench.report import FAULT_PORT_TRIP, FAULT_STUCK_SEAT, ReportWindow
 from bench.sensors import Sensors
 from bench.sitting import SittingSessions
-from bench.health import Health
 from bench.ticks import ticks_diff
 from bench.trace import trace_line
 from bench.units import fixed
@@ -34,7 +31,7 @@ from bench.version import VERSION
 from drivers.switch import LoadSwitch
 
 _SAVE_EVERY_MS = 3600000  # the battery's charge goes to flash hourly, and before a reboot
-QUEUE_CAPACITY = 700  # a week of 15-minute reports, and events, on flash
+QUEUE_CAPACITY = CAPACITY
 _CONSOLE_QUEUE = 8
 
 
@@ -127,44 +124,8 @@ class Bench:
             self.next_report = self.uptime + self.report_interval_s() * 1000
 
     def command(self, command, why, source, fport=0):
-        """Apply a command from the network (bench.downlink), whole or not at all; `why` is
-        the parser's (code, reason) when it was rejected. Counted either way and logged; a
-        rejection goes back to the server as an event."""
-        if command is None:
-            return self._reject(source, fport, why)
-        if "port" in command and command["port"] > len(self.ports.ports):
-            return self._reject(source, fport, (NOT_FITTED, "this bench has no port %d" % command["port"]))
-        if "resend_from" in command:  # the LoRaWAN link answers these itself; never here
-            return self._reject(source, fport, (UNKNOWN, "a resend request is for the LoRaWAN link"))
-        if "config" in command:
-            values = command["config"]
-            for key in sorted(values):
-                self.cfg.v[key] = values[key]
-            self.cfg.save(self.store)
-            for key in sorted(values):
-                self.config_changed(key)
-            done = "config " + " ".join(["%s=%s" % (k, values[k]) for k in sorted(values)])
-        elif "port" in command:
-            self.ports.set_mode(command["port"], command["mode"], self.uptime)
-            done = "port %d %s" % (command["port"], command["mode"])
-        elif "reboot" in command:
-            self.request_reboot()
-            done = "reboot"
-        else:
-            frames = encode_config(self.cfg.v)  # read_config: sent like any report, oldest first
-            for frame in frames:
-                self.queue.put(FPORT_CONFIG, frame)
-            done = "read_config, %d frame(s) queued" % len(frames)
-        self.commands_applied += 1
-        self.log.info("command", "from %s: %s" % (source, done))
-        return True
-
-    def _reject(self, source, fport, why):
-        code, reason = why
-        self.commands_rejected += 1
-        self.log.warn("command", "rejected from %s: %s" % (source, reason))
-        self.queue.put(FPORT_EVENT, encode_command_rejected(source, fport, code))
-        return False
+        """A command from the network (bench.commands): applied whole or rejected."""
+        return apply_command(self, command, why, source, fport)
 
     def crashed(self, err):
         """The loop caught `err` out of tick: one line on the console, never a traceback."""

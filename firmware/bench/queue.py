@@ -4,6 +4,7 @@
 # own. A write torn by a power cut costs at most that record, and it is counted.
 from micropython import const
 
+CAPACITY = const(700)  # a week of 15-minute reports, and events, on flash
 _SLOT = const(64)
 _MAGIC = const(0xB5)
 _ACK_MAGIC = const(0xA5)

@@ -1,7 +1,10 @@
 # Runs the firmware against a world: boots it, runs its real main loop, restarts it on every
 # reset (flash kept, RAM lost), and adds up what each life of the firmware counted.
 from bench.bench import Bench
+from bench.health import Health
+from bench.log import Log
 from bench.loop import run
+from bench.safe import SafeBench
 from benchctl.sim.world import End, Reset, World
 
 
@@ -29,12 +32,13 @@ class Totals:
     def add_life(self, bench):
         if bench is None:
             return
-        sit = bench.sitting
-        self.sit_sessions += sit.count
-        self.occupied_ms += sit.occupied_ms
-        for port in bench.ports.ports:
-            self.charge_by_port[port.number - 1] += port.sessions
-            self.port_uwh += port.energy.uwh()
+        if bench.ports is not None:  # not in safe mode
+            sit = bench.sitting
+            self.sit_sessions += sit.count
+            self.occupied_ms += sit.occupied_ms
+            for port in bench.ports.ports:
+                self.charge_by_port[port.number - 1] += port.sessions
+                self.port_uwh += port.energy.uwh()
         self.generated += bench.seq
         self.crashes += bench.crashes
         self.applied += bench.commands_applied
@@ -111,7 +115,9 @@ def replay(board, tape, cfg_values, config_json, bench_id, write, seed=1, queue_
             world.settle()
             if world.plant is not None and not world.plant.on:
                 raise Reset("brownout")  # the battery gave out at the very moment of boot
-            bench = Bench(hw, hw.clock())
+            # As firmware/main.py: the boot is counted first, then the bench or safe mode.
+            health = Health(hw.store, cause, Log(write))
+            bench = (SafeBench if health.safe else Bench)(hw, hw.clock(), health)
             world.bench = bench
             for line in world.early_console:
                 bench.console_input(line)
