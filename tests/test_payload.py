@@ -67,6 +67,10 @@ def firmware_encode(d):
         return payload.encode_safe_mode(d["boots"], d["entered"])
     if frame == "command_rejected":
         return payload.encode_command_rejected(d["source"], d["fport"], payload.REJECTIONS.index(d["reason"]) + 1)
+    if frame == "health":
+        heap = None if d["free_heap_kb"] is None else d["free_heap_kb"] * 1024
+        return payload.encode_health(d["uptime_h"], [d["resets"][c] for c in payload.RESET_CAUSES], d["overruns"],
+                                     [d["sensor_errors"][r] for r in payload.HEALTH_SENSORS], d["queued"], heap)
     raise AssertionError(frame)
 
 

@@ -1,6 +1,7 @@
 # Builds the Hardware a MicroPython board hands the bench, from its board.json: I2C, 1-Wire,
 # pins, the radar's UART, the watchdog, the flash store. The only place, with each board's
 # board.py, that imports machine.
+import gc
 import json
 import os
 import time
@@ -98,6 +99,7 @@ def build(sleep):
     except OSError:
         hw.queue_block = None  # the bench says so and keeps its reports in RAM
     hw.clock = time.ticks_ms
+    hw.free_heap = gc.mem_free
     hw.watchdog = machine.WDT(timeout=board["watchdog_ms"])
     hw.watchdog_slice_ms = board["watchdog_ms"] // 2
 

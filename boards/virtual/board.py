@@ -2,6 +2,7 @@
 # chips are the replay's fakes (benchctl.sim, mounted at /sim) played from a trace (/vhw) at
 # `speed` times real time, so that its console is a bench's console. Flash and config.json
 # are real files in the board's own folder.
+import gc
 import json
 import os
 import time
@@ -92,6 +93,7 @@ def hardware():
     console = UsbConsole()
     hw = world.hardware(ident.decode().strip() if ident else "unset", cause, console.write)
     hw.store = store
+    hw.free_heap = gc.mem_free
     raw = store.read("network.json")  # the keys `benchctl flash --secrets` provisioned
     if raw:
         try:

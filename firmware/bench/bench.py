@@ -7,6 +7,7 @@ from bench.config import Config
 from bench.console import Shell
 from bench.files import RamBlock
 from bench.health import Health
+from bench.heartbeat import Heartbeat
 from bench.log import Log, level_named
 from bench.payload import (
     FPORT_EVENT,
@@ -91,6 +92,7 @@ class Bench:
         self.next_sample = 0
         self.next_report = self.report_interval_s() * 1000
         self.next_save = _SAVE_EVERY_MS
+        self.heartbeat = Heartbeat(self.health, self.log)
         self._save_state()
         self.log.info("bench", "%d ports, occupancy by %s, sample every %d s, report every %d s" % (
             count, self.cfg.v["occupancy"], self.cfg.v["sample_interval_s"], self.cfg.v["report_interval_s"]))
@@ -136,6 +138,10 @@ class Bench:
     def healthy(self):
         return self.crashes_in_row < 3
 
+    def overran(self):
+        """The loop's last tick took too long (bench/loop.py): counted for the heartbeat."""
+        self.heartbeat.overruns += 1
+
     def tick(self, now_ticks):
         dt = ticks_diff(now_ticks, self.last_ticks)
         self.last_ticks = now_ticks
@@ -158,6 +164,10 @@ class Bench:
         if self.uptime >= self.radio_due or self.queue.head != self.radio_head:
             self.radio_head = self.queue.head
             self.radio_due = self.uptime + self.radio.tick(self.uptime)
+        if self.heartbeat.due(self.uptime):
+            free = self.hw.free_heap
+            self.heartbeat.beat(self.uptime, self.sensors.errors, self.queue, None if free is None else free(),
+                                self.report_interval_s() * 1000)
         wait = self.next_sample - self.uptime
         radio_wait = self.radio_due - self.uptime
         self.crashes_in_row = 0

@@ -27,4 +27,5 @@ class Hardware:
         self.sleep = None  # (ms) -> None
         self.watchdog = None  # .feed()
         self.watchdog_slice_ms = 1000
+        self.free_heap = None  # () -> bytes free on the heap (gc.mem_free), for the heartbeat
         self.bench = None  # set once the bench runs: console lines read while asleep go to it

@@ -14,6 +14,7 @@ EVENT_PORT_FAULT = const(2)
 EVENT_SENSOR_FAULT = const(3)
 EVENT_SAFE_MODE = const(4)
 EVENT_COMMAND_REJECTED = const(5)
+EVENT_HEALTH = const(6)
 
 RESET_CAUSES = ("power_on", "brownout", "watchdog", "hard", "soft")
 PORT_FAULTS = ("over-current", "current while off")
@@ -121,6 +122,28 @@ def encode_sensor_fault(role, kind, failures):
 def encode_safe_mode(boots_in_window, entered):
     """Safe mode entered (1) or left (0) after `boots_in_window` boots that did not prove good."""
     return bytes((EVENT_SAFE_MODE, 1 if entered else 0, _clamp(boots_in_window, 255)))
+
+
+HEALTH_SENSORS = ("solar", "battery", "batt_temp", "air_temp", "pir", "radar", "ports")
+
+
+def encode_health(uptime_h, resets, overruns, errors, queued, free_heap):
+    """FPort 2 health event: this life's uptime (h, u16); resets since the first boot by
+    cause (5 x u8); loop overruns and sensor errors per HEALTH_SENSORS in the last period (u8
+    each); frames waiting (u16); free heap in KB (255: unknown or more)."""
+    out = bytearray(19)
+    out[0] = EVENT_HEALTH
+    uptime_h = _clamp(uptime_h, 0xFFFF)
+    out[1], out[2] = uptime_h >> 8, uptime_h & 0xFF
+    for i in range(5):
+        out[3 + i] = _clamp(resets[i], 255)
+    out[8] = _clamp(overruns, 255)
+    for i in range(7):
+        out[9 + i] = _clamp(errors[i], 255)
+    queued = _clamp(queued, 0xFFFF)
+    out[16], out[17] = queued >> 8, queued & 0xFF
+    out[18] = 255 if free_heap is None else _clamp(free_heap // 1024, 255)
+    return bytes(out)
 
 
 def encode_command_rejected(source, fport, code):

@@ -3,9 +3,10 @@
 # damaged file, or a value of the wrong type, never stops a boot: that part starts afresh.
 import json
 
+from bench.payload import RESET_CAUSES as CAUSES
+
 _STATE = "state.json"
 _COUNTS = ("boots", "charge_mas", "unproven", "safe_runs", "uptime_s")
-CAUSES = ("power_on", "brownout", "watchdog", "hard", "soft")  # payload-v1's reset cause codes
 
 
 def _count(value):

@@ -12,6 +12,7 @@ PORT_FAULTS = ("over-current", "current while off")
 SENSOR_ROLES = ("solar", "battery", "batt_temp", "air_temp", "pir", "radar", "port1", "port2", "port3",
                 "port4", "port5", "port6", "port7", "port8")
 SENSOR_KINDS = ("not answering", "stuck", "bad data")
+HEALTH_SENSORS = ("solar", "battery", "batt_temp", "air_temp", "pir", "radar", "ports")
 COMMAND_SOURCES = ("lorawan", "mqtt")
 REJECTIONS = ("malformed", "bad value", "unknown", "not fitted")
 CONFIG_IDS = ("sample_interval_s", "report_interval_s", "heartbeat_s", "battery_ah", "battery_shunt_uohm",
@@ -75,7 +76,7 @@ def _pick(table: tuple[str, ...], code: int, what: str) -> str:
 def _event(data: bytes) -> dict[str, Any]:
     if not data:
         raise DecodeError("an event frame (FPort 2) needs at least its type byte")
-    kind, sizes = data[0], {1: 7, 2: 7, 3: 5, 4: 3, 5: 4}
+    kind, sizes = data[0], {1: 7, 2: 7, 3: 5, 4: 3, 5: 4, 6: 19}
     if kind not in sizes:
         raise DecodeError(f"unknown event type {kind}")
     if len(data) != sizes[kind]:
@@ -97,6 +98,11 @@ def _event(data: bytes) -> dict[str, Any]:
     if kind == 5:
         return {"frame": "command_rejected", "source": _pick(COMMAND_SOURCES, data[1], "command source"),
                 "fport": data[2], "reason": _pick(REJECTIONS, data[3], "rejection")}
+    if kind == 6:
+        return {"frame": "health", "uptime_h": (data[1] << 8) | data[2],
+                "resets": {cause: data[3 + i] for i, cause in enumerate(RESET_CAUSES)},
+                "overruns": data[8], "sensor_errors": {role: data[9 + i] for i, role in enumerate(HEALTH_SENSORS)},
+                "queued": (data[16] << 8) | data[17], "free_heap_kb": None if data[18] == 255 else data[18]}
     if data[1] > 1:
         raise DecodeError(f"safe mode flag must be 0 or 1, got {data[1]}")
     return {"frame": "safe_mode", "entered": data[1] == 1, "boots": data[2]}

@@ -8,6 +8,7 @@ var PORT_FAULTS = ["over-current", "current while off"];
 var SENSOR_ROLES = ["solar", "battery", "batt_temp", "air_temp", "pir", "radar", "port1", "port2",
   "port3", "port4", "port5", "port6", "port7", "port8"];
 var SENSOR_KINDS = ["not answering", "stuck", "bad data"];
+var HEALTH_SENSORS = ["solar", "battery", "batt_temp", "air_temp", "pir", "radar", "ports"];
 var COMMAND_SOURCES = ["lorawan", "mqtt"];
 var REJECTIONS = ["malformed", "bad value", "unknown", "not fitted"];
 var CONFIG_IDS = ["sample_interval_s", "report_interval_s", "heartbeat_s", "battery_ah",
@@ -76,7 +77,7 @@ function pick(table, code, what) {
 function event(bytes) {
   if (bytes.length === 0) fail("an event frame (FPort 2) needs at least its type byte");
   var kind = bytes[0];
-  var sizes = { 1: 7, 2: 7, 3: 5, 4: 3, 5: 4 };
+  var sizes = { 1: 7, 2: 7, 3: 5, 4: 3, 5: 4, 6: 19 };
   if (!sizes[kind]) fail("unknown event type " + kind);
   if (bytes.length !== sizes[kind]) fail("event type " + kind + " is " + sizes[kind] + " bytes, got " + bytes.length);
   if (kind === 1) {
@@ -96,6 +97,13 @@ function event(bytes) {
   if (kind === 5) {
     return { frame: "command_rejected", source: pick(COMMAND_SOURCES, bytes[1], "command source"),
       fport: bytes[2], reason: pick(REJECTIONS, bytes[3], "rejection") };
+  }
+  if (kind === 6) {
+    var resets = {}, errors = {}, i;
+    for (i = 0; i < RESET_CAUSES.length; i++) resets[RESET_CAUSES[i]] = bytes[3 + i];
+    for (i = 0; i < HEALTH_SENSORS.length; i++) errors[HEALTH_SENSORS[i]] = bytes[9 + i];
+    return { frame: "health", uptime_h: bytes[1] * 256 + bytes[2], resets: resets, overruns: bytes[8],
+      sensor_errors: errors, queued: bytes[16] * 256 + bytes[17], free_heap_kb: bytes[18] === 255 ? null : bytes[18] };
   }
   if (bytes[1] > 1) fail("safe mode flag must be 0 or 1, got " + bytes[1]);
   return { frame: "safe_mode", entered: bytes[1] === 1, boots: bytes[2] };

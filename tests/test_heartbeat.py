@@ -1,0 +1,103 @@
+"""Hourly health metrics: a console line every hour with uptime, resets by cause, loop overruns,
+sensor errors per sensor, queue depth and free heap; a health frame every hour at the usual
+data rates, fewer at slow ones and none while a backlog waits; overruns counted by the loop."""
+
+import json
+import re
+
+from bench.loop import run as loop_run
+from benchctl import codec
+from benchctl.replay import replay
+from conftest import write_trace
+
+BASE = {"solar_v": 18.0, "solar_a": 1.0, "batt_v": 13.2, "batt_a": 0.5, "batt_c": 15.0, "air_c": 12.0,
+        "port1_a": 0.0, "port2_a": 0.0, "port3_a": 0.0, "pir": 0, "radar_cm": None}
+
+
+def health_frames(out):
+    """(first time heard, decoded) of each health frame the network heard (a frame sent again
+    after a failed link check counts once)."""
+    frames, seen = [], set()
+    for line in (out / "uplinks.jsonl").read_text().splitlines():
+        u = json.loads(line)
+        if u["fport"] == 2 and u["payload_hex"].startswith("06") and u["delivered"] and u["payload_hex"] not in seen:
+            seen.add(u["payload_hex"])
+            frames.append((u["t"], codec.decode(2, bytes.fromhex(u["payload_hex"]))[0]))
+    return frames
+
+
+def test_every_hour_the_console_says_how_the_bench_is_and_a_frame_carries_it(tmp_path):
+    records = [{"t": 0, **BASE}, {"t": 5400, "fault": {"sensor": "battery", "kind": "nack", "for_s": 60}},
+               {"t": 9000, "reset": "brownout"}, {"t": 6 * 3600 + 600}]
+    trace = write_trace(tmp_path / "t.jsonl", records)
+    replay(str(trace), str(tmp_path / "out"))
+    console = (tmp_path / "out" / "console.log").read_text()
+    lines = re.findall(r"INFO  health: (.*)", console)
+    assert re.fullmatch(r"up 1 h, resets none, overruns 0, sensor errors none, queue \d+, heap \? free", lines[0])
+    assert lines[1].startswith("up 2 h, resets none, overruns 0, sensor errors battery ")  # the fault's hour
+    assert lines[2].startswith("up 1 h, resets brownout 1, overruns 0, sensor errors none")  # the second life
+    assert len(lines) == 5  # 1 and 2 h of the first life (2.5 h), then 1..3 h of the second
+    frames = health_frames(tmp_path / "out")
+    assert [f["uptime_h"] for _, f in frames] == [1, 2, 1, 2, 3]
+    assert frames[1][1]["sensor_errors"]["battery"] > 0
+    assert frames[2][1]["resets"] == {"power_on": 0, "brownout": 1, "watchdog": 0, "hard": 0, "soft": 0}
+    assert all(f["free_heap_kb"] is None and f["overruns"] == 0 for _, f in frames)
+
+
+def test_at_slow_data_rates_the_frame_comes_less_often_and_never_during_a_backlog(tmp_path):
+    records = [{"t": 0, **BASE, "sf": 12}, {"t": 2 * 86400}]
+    replay(str(write_trace(tmp_path / "t.jsonl", records)), str(tmp_path / "slow"))
+    times = [t for t, _ in health_frames(tmp_path / "slow")]
+    assert len(times) >= 4 and all(b - a >= 4 * 7200 - 60 for a, b in zip(times, times[1:]))  # 4 reports apart
+    outage = [{"t": 0, **BASE}, {"t": 3600 + 1800, "link": "down"}, {"t": 86400, "link": "up"}, {"t": 86400 + 7200}]
+    replay(str(write_trace(tmp_path / "o.jsonl", outage)), str(tmp_path / "outage"))
+    console = (tmp_path / "outage" / "console.log").read_text()
+    assert len(re.findall(r"INFO  health: ", console)) == 26  # every hour of the 26 on the console
+    made = [t for t, _ in health_frames(tmp_path / "outage")]
+    assert made and all(t < 3600 + 1800 or t > 86400 for t in made)  # none queued behind the backlog
+
+
+class SlowBench:
+    """A bench whose every other tick blocks for two seconds (an I2C bus held low, say)."""
+
+    def __init__(self, clock):
+        self.clock = clock
+        self.ticks = 0
+        self.overruns = 0
+        self.reboot_requested = False
+
+    def tick(self, now):
+        self.ticks += 1
+        if self.ticks % 2 == 0:
+            self.clock.now += 2000
+        if self.ticks == 10:
+            self.reboot_requested = True
+        return 1000
+
+    def overran(self):
+        self.overruns += 1
+
+    def healthy(self):
+        return True
+
+    def crashed(self, e):
+        raise AssertionError(e)
+
+
+class Clock:
+    now = 0
+
+    def __call__(self):
+        return self.now
+
+
+class Watchdog:
+    def feed(self):
+        pass
+
+
+def test_a_tick_that_blocks_over_a_second_is_counted_as_an_overrun():
+    clock = Clock()
+    bench = SlowBench(clock)
+    loop_run(bench, clock, lambda ms: setattr(clock, "now", clock.now + ms), Watchdog(), 15000)
+    assert bench.overruns == 5
