@@ -34,7 +34,8 @@ def test_every_hour_the_console_says_how_the_bench_is_and_a_frame_carries_it(tmp
     replay(str(trace), str(tmp_path / "out"))
     console = (tmp_path / "out" / "console.log").read_text()
     lines = re.findall(r"INFO  health: (.*)", console)
-    assert re.fullmatch(r"up 1 h, resets none, overruns 0, sensor errors none, queue \d+, heap \? free", lines[0])
+    assert re.fullmatch(r"up 1 h, resets none, overruns 0, sensor errors none, radio troubles 0, queue \d+, "
+                        r"heap \? free", lines[0])
     assert lines[1].startswith("up 2 h, resets none, overruns 0, sensor errors battery ")  # the fault's hour
     assert lines[2].startswith("up 1 h, resets brownout 1, overruns 0, sensor errors none")  # the second life
     assert len(lines) == 5  # 1 and 2 h of the first life (2.5 h), then 1..3 h of the second

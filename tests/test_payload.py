@@ -70,7 +70,8 @@ def firmware_encode(d):
     if frame == "health":
         heap = None if d["free_heap_kb"] is None else d["free_heap_kb"] * 1024
         return payload.encode_health(d["uptime_h"], [d["resets"][c] for c in payload.RESET_CAUSES], d["overruns"],
-                                     [d["sensor_errors"][r] for r in payload.HEALTH_SENSORS], d["queued"], heap)
+                                     [d["sensor_errors"][r] for r in payload.HEALTH_SENSORS], d["radio_troubles"], d["queued"],
+                                     heap)
     raise AssertionError(frame)
 
 

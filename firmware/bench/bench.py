@@ -166,8 +166,8 @@ class Bench:
             self.radio_due = self.uptime + self.radio.tick(self.uptime)
         if self.heartbeat.due(self.uptime):
             free = self.hw.free_heap
-            self.heartbeat.beat(self.uptime, self.sensors.errors, self.queue, None if free is None else free(),
-                                self.report_interval_s() * 1000)
+            self.heartbeat.beat(self.uptime, self.sensors.errors, self.radio.troubles(), self.queue,
+                                None if free is None else free(), self.report_interval_s() * 1000)
         wait = self.next_sample - self.uptime
         radio_wait = self.radio_due - self.uptime
         self.crashes_in_row = 0
@@ -238,7 +238,8 @@ class Bench:
                 self.queue.put(FPORT_EVENT, encode_port_fault(port, kind, ma, retry_s))
         if self.sensors.new_failures:
             for role in self.sensors.take_new_failures():
-                self.queue.put(FPORT_EVENT, encode_sensor_fault(role, "not answering", self.sensors.errors.get(role, 0)))
+                kind = self.sensors.kinds.get(role, "not answering")
+                self.queue.put(FPORT_EVENT, encode_sensor_fault(role, kind, self.sensors.errors.get(role, 0)))
         if self.sitting.stuck != self._stuck_seen:
             w.faults |= FAULT_STUCK_SEAT
             self._stuck_seen = self.sitting.stuck

@@ -1,5 +1,5 @@
 # Hourly health metrics (Memfault's practice, domain-facts "Reliability"): uptime, resets by
-# cause, loop overruns, sensor errors per sensor, queue depth, free heap. A console line every
+# cause, loop overruns, sensor errors per sensor, radio troubles, queue depth, free heap. A console line every
 # hour; a health frame (payload-v1 FPort 2 type 6) every hour too at the usual data rates,
 # less often when slow rates stretch the reports, so it stays inside fair use, and none while
 # a backlog waits: a snapshot never takes a report's place in the queue.
@@ -23,11 +23,12 @@ class Heartbeat:
         self.next_frame_ms = HOUR_MS
         self.overruns = 0  # loop ticks that ran over (bench/loop.py), this hour
         self._seen = {}  # sensor errors counted at the last beat
+        self._radio_seen = 0
 
     def due(self, uptime_ms):
         return uptime_ms >= self.next_ms
 
-    def beat(self, uptime_ms, sensor_errors, queue, free_heap, report_interval_ms):
+    def beat(self, uptime_ms, sensor_errors, radio_troubles, queue, free_heap, report_interval_ms):
         """The hour's metrics on the console, and as a frame when one is due."""
         errors = []
         for role in HEALTH_SENSORS:
@@ -37,13 +38,16 @@ class Heartbeat:
                     total += sensor_errors[name] - self._seen.get(name, 0)
             errors.append(total)
         self._seen = dict(sensor_errors)
+        radio = radio_troubles - self._radio_seen
+        self._radio_seen = radio_troubles
         heap = "?" if free_heap is None else "%d KB" % (free_heap // 1024)
         named = " ".join(["%s %d" % (HEALTH_SENSORS[i], errors[i]) for i in range(len(errors)) if errors[i]])
-        self.log.info("health", "up %d h, resets %s, overruns %d, sensor errors %s, queue %d, heap %s free" % (
-            uptime_ms // HOUR_MS, self.health.resets_text(), self.overruns, named or "none", len(queue), heap))
+        self.log.info("health", "up %d h, resets %s, overruns %d, sensor errors %s, radio troubles %d, queue %d, "
+                      "heap %s free" % (uptime_ms // HOUR_MS, self.health.resets_text(), self.overruns,
+                                        named or "none", radio, len(queue), heap))
         if uptime_ms >= self.next_frame_ms and len(queue) < _BACKLOG:
             queue.put(FPORT_EVENT, encode_health(uptime_ms // HOUR_MS, self.health.resets, self.overruns, errors,
-                                                 len(queue), free_heap))
+                                                 radio, len(queue), free_heap))
             gap = _FRAME_REPORTS * report_interval_ms
             self.next_frame_ms = uptime_ms + (gap if gap > HOUR_MS else HOUR_MS) - HOUR_MS // 60
         self.overruns = 0

@@ -127,11 +127,11 @@ def encode_safe_mode(boots_in_window, entered):
 HEALTH_SENSORS = ("solar", "battery", "batt_temp", "air_temp", "pir", "radar", "ports")
 
 
-def encode_health(uptime_h, resets, overruns, errors, queued, free_heap):
+def encode_health(uptime_h, resets, overruns, errors, radio, queued, free_heap):
     """FPort 2 health event: this life's uptime (h, u16); resets since the first boot by
-    cause (5 x u8); loop overruns and sensor errors per HEALTH_SENSORS in the last period (u8
-    each); frames waiting (u16); free heap in KB (255: unknown or more)."""
-    out = bytearray(19)
+    cause (5 x u8); loop overruns, sensor errors per HEALTH_SENSORS and radio troubles in the
+    last period (u8 each); frames waiting (u16); free heap in KB (255: unknown or more)."""
+    out = bytearray(20)
     out[0] = EVENT_HEALTH
     uptime_h = _clamp(uptime_h, 0xFFFF)
     out[1], out[2] = uptime_h >> 8, uptime_h & 0xFF
@@ -140,9 +140,10 @@ def encode_health(uptime_h, resets, overruns, errors, queued, free_heap):
     out[8] = _clamp(overruns, 255)
     for i in range(7):
         out[9 + i] = _clamp(errors[i], 255)
+    out[16] = _clamp(radio, 255)
     queued = _clamp(queued, 0xFFFF)
-    out[16], out[17] = queued >> 8, queued & 0xFF
-    out[18] = 255 if free_heap is None else _clamp(free_heap // 1024, 255)
+    out[17], out[18] = queued >> 8, queued & 0xFF
+    out[19] = 255 if free_heap is None else _clamp(free_heap // 1024, 255)
     return bytes(out)
 
 

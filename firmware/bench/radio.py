@@ -65,6 +65,16 @@ class Radio:
         if self.lora is not None:
             self.store.write(_AIRTIME, self.lora.budget.saved().encode())
 
+    def troubles(self):
+        """A count that grows whenever the radio misbehaves: modem timeouts, answers that are
+        none of the manual's, the modem set up again; on Wi-Fi, station or broker failures."""
+        if self.lora is not None:
+            modem = self.lora.modem
+            return modem.timeouts + modem.garbage + self.lora.restarts
+        if self.wifi is not None:
+            return self.wifi.troubles
+        return 0
+
     def report_interval_s(self, configured_s):
         """The configured interval, stretched at slow data rates to keep within fair use."""
         if self.lora is None:

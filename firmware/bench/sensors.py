@@ -3,6 +3,7 @@
 # it fails and when it comes back, counted, and read as None; it never stops the sample.
 from bench.report import FAULT_BATTERY, FAULT_OCCUPANCY, FAULT_PORTS, FAULT_SOLAR, FAULT_TEMPERATURE
 from drivers.ds18b20 import DS18B20
+from drivers.ina2xx import BadData, Stuck
 from drivers.ina219 import INA219
 from drivers.ina226 import INA226
 from drivers.ina3221 import INA3221
@@ -80,6 +81,7 @@ class Sensors:
         self.seat_pin = hw.seat_pin
         self.state = {}  # role -> True answering, False failing
         self.errors = {}  # role -> failed reads since boot
+        self.kinds = {}  # role -> how it last failed: "not answering", "stuck", "bad data" (payload-v1)
         self.faults = 0  # report fault bits of the roles that failed since the bench took them
         self.new_failures = []  # roles that started failing, not yet reported as events
         self.sample = Sample(self.port_count)
@@ -90,8 +92,10 @@ class Sensors:
     def _failed(self, role, err):
         self.errors[role] = self.errors.get(role, 0) + 1
         self.faults |= _BITS.get(role, FAULT_PORTS)
+        kind = "stuck" if isinstance(err, Stuck) else ("bad data" if isinstance(err, BadData) else "not answering")
+        self.kinds[role] = kind
         if self.state.get(role, True):
-            self.log.warn("sensors", "%s not answering: %s" % (_NAMES.get(role, role), _why(err)))
+            self.log.warn("sensors", "%s %s: %s" % (_NAMES.get(role, role), kind, _why(err)))
             if len(self.new_failures) < 8:
                 self.new_failures.append(role)
         self.state[role] = False
@@ -131,6 +135,8 @@ class Sensors:
             chip = self.port_chips[i // 3]
             role = _PORT_ROLES[i]
             try:
+                if i % 3 == 0 and self._count % _CAL_EVERY == 0 and chip.configured:
+                    chip.check()  # a chip that answers but takes no writes is stuck
                 chip.read(i % 3, slow or not chip.configured)
             except OSError as e:
                 chip.configured = False

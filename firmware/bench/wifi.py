@@ -42,8 +42,10 @@ class WifiLink:
         self.published = 0
         self.wifi_attempts = 0
         self.sessions = 0
+        self.troubles = 0  # failures of the station or the broker, for the report's radio bit
 
     def _fail(self, now, why):
+        self.troubles += 1
         self.log.warn("wifi", "%s; next try in %d s" % (why, self.backoff_ms // 1000))
         self.next_try = now + self.backoff_ms
         self.backoff_ms = min(self.backoff_ms * 2, _BACKOFF_MAX_MS)

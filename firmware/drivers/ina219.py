@@ -2,7 +2,7 @@
 # some boards for the PV panel or battery. Same interface as drivers.ina226.INA226.
 from micropython import const
 
-from drivers.ina2xx import Ina2xx
+from drivers.ina2xx import Ina2xx, probe
 
 _REG_CONFIG = const(0x00)
 _REG_BUS = const(0x02)
@@ -37,6 +37,8 @@ class INA219(Ina2xx):
         if not self.configured or (verify and self._read(_REG_CALIBRATION) != self.cal):
             self.configured = False
             self.setup()
+        if verify:
+            probe(self, _REG_CALIBRATION, self.cal ^ 2, self.cal)  # as the INA226 does
         i2c, buf, addr = self.i2c, self._buf, self.addr
         i2c.readfrom_mem_into(addr, _REG_BUS, buf)
         bus = (buf[0] << 8) | buf[1]

@@ -3,6 +3,27 @@
 # register in units of Current_LSB (SBOS448G 8.5.1, SBOS547A 7.5).
 
 
+class Stuck(OSError):
+    """The chip answers but its registers are frozen: it does not take writes."""
+
+
+class BadData(OSError):
+    """The chip answers with something it was never told: noise on the bus."""
+
+
+def probe(chip, reg, trial, keep):
+    """A stuck chip still answers, with its last values: write `trial` to a register the
+    measurement can spare for a moment, read it back (the old value: stuck; anything else:
+    bad data), then write `keep` again."""
+    chip._write(reg, trial)
+    got = chip._read(reg)
+    if got != trial:
+        if got == keep:
+            raise Stuck("%s at 0x%02x does not take writes (stuck)" % (chip.NAME, chip.addr))
+        raise BadData("%s at 0x%02x read back 0x%04x for 0x%04x (bad data)" % (chip.NAME, chip.addr, got, trial))
+    chip._write(reg, keep)
+
+
 class Ina2xx:
     """Bus voltage in `mv` and signed current in `ma` (positive into the battery / from the
     panel) after `read()`; raises OSError when the chip does not answer."""

@@ -76,7 +76,7 @@ def _pick(table: tuple[str, ...], code: int, what: str) -> str:
 def _event(data: bytes) -> dict[str, Any]:
     if not data:
         raise DecodeError("an event frame (FPort 2) needs at least its type byte")
-    kind, sizes = data[0], {1: 7, 2: 7, 3: 5, 4: 3, 5: 4, 6: 19}
+    kind, sizes = data[0], {1: 7, 2: 7, 3: 5, 4: 3, 5: 4, 6: 20}
     if kind not in sizes:
         raise DecodeError(f"unknown event type {kind}")
     if len(data) != sizes[kind]:
@@ -102,7 +102,8 @@ def _event(data: bytes) -> dict[str, Any]:
         return {"frame": "health", "uptime_h": (data[1] << 8) | data[2],
                 "resets": {cause: data[3 + i] for i, cause in enumerate(RESET_CAUSES)},
                 "overruns": data[8], "sensor_errors": {role: data[9 + i] for i, role in enumerate(HEALTH_SENSORS)},
-                "queued": (data[16] << 8) | data[17], "free_heap_kb": None if data[18] == 255 else data[18]}
+                "radio_troubles": data[16], "queued": (data[17] << 8) | data[18],
+                "free_heap_kb": None if data[19] == 255 else data[19]}
     if data[1] > 1:
         raise DecodeError(f"safe mode flag must be 0 or 1, got {data[1]}")
     return {"frame": "safe_mode", "entered": data[1] == 1, "boots": data[2]}

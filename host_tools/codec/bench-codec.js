@@ -77,7 +77,7 @@ function pick(table, code, what) {
 function event(bytes) {
   if (bytes.length === 0) fail("an event frame (FPort 2) needs at least its type byte");
   var kind = bytes[0];
-  var sizes = { 1: 7, 2: 7, 3: 5, 4: 3, 5: 4, 6: 19 };
+  var sizes = { 1: 7, 2: 7, 3: 5, 4: 3, 5: 4, 6: 20 };
   if (!sizes[kind]) fail("unknown event type " + kind);
   if (bytes.length !== sizes[kind]) fail("event type " + kind + " is " + sizes[kind] + " bytes, got " + bytes.length);
   if (kind === 1) {
@@ -103,7 +103,8 @@ function event(bytes) {
     for (i = 0; i < RESET_CAUSES.length; i++) resets[RESET_CAUSES[i]] = bytes[3 + i];
     for (i = 0; i < HEALTH_SENSORS.length; i++) errors[HEALTH_SENSORS[i]] = bytes[9 + i];
     return { frame: "health", uptime_h: bytes[1] * 256 + bytes[2], resets: resets, overruns: bytes[8],
-      sensor_errors: errors, queued: bytes[16] * 256 + bytes[17], free_heap_kb: bytes[18] === 255 ? null : bytes[18] };
+      sensor_errors: errors, radio_troubles: bytes[16], queued: bytes[17] * 256 + bytes[18],
+      free_heap_kb: bytes[19] === 255 ? null : bytes[19] };
   }
   if (bytes[1] > 1) fail("safe mode flag must be 0 or 1, got " + bytes[1]);
   return { frame: "safe_mode", entered: bytes[1] === 1, boots: bytes[2] };

@@ -103,6 +103,7 @@ class FakeINA3221(RegisterChip):
         self.ua = [0, 0, 0]
         self.gates = [None, None, None]  # a port's load switch pin: no current while it is off
         self.config = 0x7127  # 8.6.2.1 reset value
+        self.critical_1 = 0x7FF8  # 8.6.2.7: channel 1 critical-alert limit, reset value
 
     def register(self, reg):
         if reg == 0x00:
@@ -119,6 +120,8 @@ class FakeINA3221(RegisterChip):
             bus = _div_round(self.uv[ch], 8000)
             bus = 0 if bus < 0 else (0xFFF if bus > 0xFFF else bus)
             return bus << 3
+        if reg == 0x07:
+            return self.critical_1
         if reg == 0xFE:
             return 0x5449
         if reg == 0xFF:
@@ -126,5 +129,7 @@ class FakeINA3221(RegisterChip):
         return 0
 
     def store(self, reg, value):
+        if reg == 0x07:
+            self.critical_1 = value & 0xFFF8  # bits 2..0 read as zero
         if reg == 0x00:
             self.config = 0x7127 if value & 0x8000 else value
