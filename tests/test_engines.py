@@ -60,6 +60,9 @@ def test_cpython_and_micropython_print_the_same_bytes(tmp_path, trace):
     assert cp[0] == mp[0], "console.log differs between engines"
     assert cp[1] == mp[1], "summary.json differs between engines"
     assert cp[2] == mp[2], "uplinks.jsonl differs between engines"
+    from benchctl.sim.world import SECRET
+
+    assert SECRET.encode() not in cp[0] + cp[2], "the simulated Wi-Fi key reached the console or the air"
 
 
 def test_the_fault_day_never_raises_out_of_the_loop(tmp_path):

@@ -2,6 +2,7 @@
 publish acknowledged, retained online status, the last will on a dropped connection,
 commands received; and random bytes from a broker never crash the parser."""
 
+import os
 import shutil
 import socket
 import subprocess
@@ -93,6 +94,55 @@ def test_a_command_published_to_the_bench_arrives_and_is_acknowledged(broker):
     until(operator, lambda: pid not in operator.unacked)
     until(bench, lambda: bench.inbox)
     assert bench.inbox[0] == ("benches/SM-C/cmd", b'{"port": 2, "mode": "off"}')
+
+
+@pytest.fixture(scope="module")
+def locked_broker(tmp_path_factory):
+    """Mosquitto that lets no one in without the bench's own user name and password."""
+    folder = tmp_path_factory.mktemp("mosquitto-locked")
+    passwords = folder / "passwd"
+    passwords.write_text("")
+    subprocess.run(["mosquitto_passwd", "-b", str(passwords), "SM-L", "broker-s3cret-0925"], check=True,
+                   capture_output=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    conf = folder / "mosquitto.conf"
+    # Started as root, Mosquitto becomes the mosquitto user unless told otherwise, and could then
+    # not read the password file in the test's private folder.
+    user = "user root\n" if os.geteuid() == 0 else ""
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous false\npassword_file {passwords}\n"
+                    f"persistence false\n{user}")
+    exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise
+            time.sleep(0.05)
+    yield port
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_a_broker_that_wants_credentials_takes_the_benchs_own_and_refuses_others(locked_broker):
+    def attempt(**credentials):
+        sock = socket.create_connection(("127.0.0.1", locked_broker), timeout=5)
+        sock.setblocking(False)
+        c = MqttClient(sock)
+        c.connect("SM-L", keepalive_s=60, **credentials)
+        until(c, lambda: c.connected or c.refused is not None)
+        sock.close()
+        return c
+
+    assert attempt(user="SM-L", password="broker-s3cret-0925").connected
+    assert attempt(user="SM-L", password="wrong").refused == 5  # MQTT 3.1.1 3.2.2.3: not authorised
+    assert attempt().refused == 5  # no anonymous benches
 
 
 class Wire:

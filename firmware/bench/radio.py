@@ -57,7 +57,7 @@ class Radio:
 
         net = hw.network
         return WifiLink(hw.wlan, hw.open_socket, queue, hw.bench_id, log, net.get("ssid", ""), net.get("key", ""),
-                        net.get("broker", ""), net.get("port", 1883))
+                        net.get("broker", ""), net.get("port", 1883), net.get("user"), net.get("password"))
 
     def _save_budget(self):
         # Every booking goes to flash before the frame goes on the air: a bench that resets

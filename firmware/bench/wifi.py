@@ -19,7 +19,8 @@ _IDLE_MS = const(30000)  # connected with nothing to send: the keepalive needs a
 
 
 class WifiLink:
-    def __init__(self, wlan, open_socket, queue, bench_id, log, ssid, key, host, port=1883):
+    def __init__(self, wlan, open_socket, queue, bench_id, log, ssid, key, host, port=1883, user=None,
+                 password=None):
         self.wlan = wlan
         self.open_socket = open_socket  # (host, port) -> a connected non-blocking socket
         self.queue = queue
@@ -28,6 +29,8 @@ class WifiLink:
         self.key = key
         self.host = host
         self.port = port
+        self.user = user  # the bench's own broker credentials (provisioned, never printed)
+        self.password = password
         self.prefix = "benches/%s/" % bench_id
         self.client_id = bench_id
         self.mqtt = None
@@ -118,7 +121,8 @@ class WifiLink:
             sock = self.open_socket(self.host, self.port)
             self.mqtt = MqttClient(sock)
             self.sessions += 1
-            self.mqtt.connect(self.client_id, _KEEPALIVE_S, self.prefix + "online", b"offline", True)
+            self.mqtt.connect(self.client_id, _KEEPALIVE_S, self.prefix + "online", b"offline", True, self.user,
+                              self.password)
         except OSError as e:
             self._fail(now, "cannot reach the broker %s:%d (%s)" % (self.host, self.port, e))
             return

@@ -39,7 +39,8 @@ class Deployed:
 
 
 _LORA_KEYS = {"deveui": 16, "joineui": 16, "appkey": 32}  # hex digits; the modem takes them (bench/radio.py)
-_WIFI_KEYS = {"ssid": str, "key": str, "broker": str, "port": int}
+_WIFI_KEYS = {"ssid": str, "key": str, "broker": str, "port": int, "user": str, "password": str, "tls": bool,
+              "ca": str}
 
 
 def check_secrets(spec: dict, secrets: dict) -> None:

@@ -2,6 +2,8 @@
 # fake chips wired as the board's board.json says, and gives the firmware its clock, sleep
 # and watchdog. Sleep is where simulated time passes: records apply at their own times,
 # a console line wakes the loop, a reset or the end of the tape unwinds it.
+import json
+
 from bench.hardware import Hardware
 from bench.queue import block_bytes
 from benchctl.sim.broker import FakeBroker, FakeWlan
@@ -20,6 +22,7 @@ from benchctl.sim.world_plant import PlantSide
 from benchctl.sim.world_radio import RadioSide
 
 _MASK = 0x3FFFFFFF
+SECRET = "not-printed-0f3c"  # the Wi-Fi key of every simulated bench: no console line may show it
 
 
 class FakeWatchdog:
@@ -149,7 +152,10 @@ class World(InputSide, PlantSide, RadioSide):
             self.wlan.since = None  # the station starts disconnected after a reset
             hw.wlan = self.wlan
             hw.open_socket = self.broker.open_socket
-            hw.network = {"ssid": "smiltene-parks", "key": "not-printed", "broker": "mqtt.bench.test", "port": 1883}
+            hw.network = {"ssid": "smiltene-parks", "key": SECRET, "broker": "mqtt.bench.test", "port": 1883}
+        provisioned = self.flash.read("network.json")  # as `benchctl flash --secrets` writes it
+        if provisioned is not None:
+            hw.network = json.loads(provisioned)
         hw.seed = self.rng.below(0x7FFFFFFF) + 1
         hw.clock = self.clock
         hw.sleep = self.sleep
