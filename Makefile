@@ -10,10 +10,10 @@ DEMO_TRACE := tests/traces/park-summer-day.jsonl
 # Each board, checked against its port's stubs: BOARD_PORTS holds board:port pairs.
 BOARD_PORTS := esp32-rak3172:esp32 esp32-wifi:esp32 rp2040-rak3172:rp2
 
-.PHONY: help setup demo test lint typecheck mpy pytest bench energy clean
+.PHONY: help setup demo test lint typecheck mpy pytest bench energy fuzz soak reliability clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(STAMP): .ci/setup-venv host_tools/requirements.txt host_tools/requirements-stubs.txt host_tools/pyproject.toml host_tools/codec/acorn-version
 	@bash .ci/setup-venv "$(PYTHON)" "$(VENV)"
@@ -49,6 +49,15 @@ bench: $(STAMP) ## Benchmarks: telemetry, energy (December and a year), replay s
 
 energy: $(STAMP) ## The energy benchmark alone: policies against an upper bound, plots in build/bench/energy
 	$(BIN)/python -m benchctl.energy
+
+fuzz: $(STAMP) ## The fuzz suite (property tests over every parser), run longer than in `make test`
+	HYPOTHESIS_PROFILE=long $(BIN)/pytest -q -m fuzz --hypothesis-show-statistics tests | grep -E "passing examples|passed|failed"
+
+soak: $(STAMP) ## A seeded year of faults of every kind, replayed under MicroPython (about 10 min)
+	$(BIN)/python -m benchctl.soak 365
+
+reliability: $(STAMP) ## The reliability report: fault matrix, the year's soak, fuzz; a table for the README
+	$(BIN)/python -m benchctl.reliability 365
 
 clean: ## Remove .venv and outputs
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis

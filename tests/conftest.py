@@ -22,6 +22,11 @@ settings.register_profile("default", deadline=None, suppress_health_check=[Healt
 settings.register_profile("long", parent=settings.get_profile("default"), max_examples=2000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "fuzz: a property test over input the world can reach (make fuzz runs "
+                                       "them longer)")
+
 TRACES = ROOT / "tests" / "traces"
 BUNDLED = sorted(TRACES.glob("*.jsonl"))
 

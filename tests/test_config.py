@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -60,6 +61,7 @@ def test_rom_codes_must_be_sixteen_hex_digits():
     assert "16 lowercase hex digits" in schema.check("temp_batt_rom", "28-d4")
 
 
+@pytest.mark.fuzz
 @given(st.binary(max_size=300))
 def test_any_bytes_as_config_file_never_raise(raw):
     cfg, _ = load(raw)
@@ -72,6 +74,7 @@ json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats
                            max_leaves=10)
 
 
+@pytest.mark.fuzz
 @given(st.dictionaries(st.sampled_from([*schema.names(), "x", ""]), json_values, max_size=8))
 def test_any_json_object_leaves_every_value_valid(data):
     cfg, _ = load(json.dumps(data).encode())

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -103,6 +104,7 @@ def test_unknown_and_malformed_commands_get_one_error_line(sim):
     assert sim.type("   ") == []
 
 
+@pytest.mark.fuzz
 @given(st.text(max_size=80))
 def test_any_line_never_raises_and_errors_are_one_line(line):
     sim = SimBench()

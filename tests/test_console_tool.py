@@ -10,6 +10,7 @@ import time
 import tty
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import serial
 from hypothesis import given
 from hypothesis import strategies as st
@@ -154,6 +155,7 @@ lines = st.one_of(st.text(max_size=80), st.sampled_from(LOG),
                             st.sampled_from(["power_on", "brownout", "watchdog", "nonsense"])))
 
 
+@pytest.mark.fuzz
 @given(st.lists(lines, max_size=40))
 def test_any_console_lines_never_raise_and_the_recording_stays_a_valid_trace(tmp_path_factory, seq):
     path = tmp_path_factory.mktemp("rec") / "r.jsonl"

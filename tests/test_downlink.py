@@ -3,6 +3,7 @@ schema, applied whole or not at all, counted either way; random bytes never rais
 
 import json
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -69,6 +70,7 @@ def test_mqtt_commands_take_the_same_path(sim):
     assert (sim.bench.commands_applied, sim.bench.commands_rejected) == (2, 4)
 
 
+@pytest.mark.fuzz
 @given(st.integers(0, 255), st.binary(max_size=60))
 def test_random_downlinks_never_raise_and_valid_ones_pass_the_schema(fport, data):
     command, why = parse_downlink(fport, data)
@@ -80,6 +82,7 @@ def test_random_downlinks_never_raise_and_valid_ones_pass_the_schema(fport, data
             assert cfg.apply(key, value, None) is True
 
 
+@pytest.mark.fuzz
 @given(st.binary(max_size=80) | st.text(max_size=60).map(str.encode))
 def test_random_mqtt_messages_never_raise(payload):
     command, why = parse_json(payload)

@@ -4,17 +4,15 @@ the next report (status fault bits, or the health frame's radio troubles), clear
 within one report interval after the fault ends, and every report is accounted for."""
 
 import json
-import re
 
 import pytest
 
 from benchctl import codec
+from benchctl.reliability import FAULT_S, FAULT_START_S, REPORT_S, fault_day, reports
 from benchctl.replay import replay
 from conftest import write_trace
 
-BASE = {"solar_v": 18.0, "solar_a": 1.0, "batt_v": 13.2, "batt_a": 0.5, "batt_c": 15.0, "air_c": 12.0,
-        "port1_a": 0.0, "port2_a": 0.8, "port3_a": 0.0, "pir": 1, "radar_cm": 60}
-START, LENGTH, REPORT = 1800, 1800, 900
+START, LENGTH, REPORT = FAULT_START_S, FAULT_S, REPORT_S
 # The status report's fault bits each role sets (docs/payload-v1.md): a battery fault takes its
 # temperature sensor (same cable) with it; a port monitor's garbage trips the port it reads.
 BITS = {"solar": 0x01, "battery": 0x02, "port1": 0x04, "port2": 0x04, "occupancy": 0x08}
@@ -25,18 +23,7 @@ UNDETECTABLE = {("occupancy", "stuck")}
 
 
 def day(tmp_path, role, kind):
-    records = [{"t": 0, **BASE}]
-    for t in range(60, 3 * 3600 + 1, 60):  # live readings: a stuck chip is not a steady signal
-        records.append({"t": t, "solar_a": 1.0 + (t % 7) / 10, "batt_a": 0.5 + (t % 5) / 10})
-    records.append({"t": START, "fault": {"sensor": role, "kind": kind, "for_s": LENGTH}})
-    records.sort(key=lambda r: r["t"])
-    return write_trace(tmp_path / f"{role}-{kind}.jsonl", records)
-
-
-def reports(console):
-    """(time s, fault bits) of each status report, from the console."""
-    return [(float(m.group(1)), int(m.group(2), 16)) for m in
-            re.finditer(r"\[\s*(\d+)\.\d+\] INFO  report: #\d+ .* faults (0x[0-9a-f]{2})", console)]
+    return write_trace(tmp_path / f"{role}-{kind}.jsonl", fault_day(role, kind))
 
 
 @pytest.mark.parametrize("kind", ["nack", "stuck", "garbage"])

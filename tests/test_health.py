@@ -5,6 +5,7 @@ never touched. As a state machine under hypothesis, and replayed from a trace.""
 
 import json
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -43,6 +44,7 @@ lives = st.lists(st.tuples(st.sampled_from(["power_on", "brownout", "watchdog", 
                            st.integers(0, 3 * GOOD_MS)), min_size=1, max_size=40)
 
 
+@pytest.mark.fuzz
 @given(lives)
 def test_safe_mode_comes_after_boots_that_never_ran_a_minute_and_nothing_is_erased(runs):
     provisioned = {"config.json": b'{"report_interval_s": 1800}', "network.json": b'{"appkey": "00"}'}

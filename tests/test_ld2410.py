@@ -1,5 +1,6 @@
 """LD2410 frame parsing: real report frames, split reads, garbage and resynchronisation."""
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -78,6 +79,7 @@ def test_silence_yields_no_frames():
     assert radar.poll() == 0
 
 
+@pytest.mark.fuzz
 @given(st.binary(max_size=600), st.integers(1, 64))
 def test_random_bytes_never_raise(data, chunk):
     radar = LD2410(Uart(data, chunk))

@@ -162,6 +162,7 @@ class Wire:
         return len(data)
 
 
+@pytest.mark.fuzz
 @given(st.binary(max_size=300))
 def test_random_bytes_from_a_broker_never_crash_the_client(data):
     c = MqttClient(Wire(data))

@@ -192,6 +192,7 @@ def test_events_round_trip(cause, n, port, kind, ma, role, sensor_kind, entered,
     assert (d["source"], d["fport"], d["reason"]) == (source, n % 256, payload.REJECTIONS[code - 1])
 
 
+@pytest.mark.fuzz
 @settings(max_examples=300)
 @given(st.integers(0, 255), st.binary(max_size=60))
 def test_random_bytes_are_an_error_or_a_frame_in_python(fport, data):

@@ -1,6 +1,7 @@
 """The RAK3172 driver against a fake modem that answers RUI3 AT commands as the manual says:
 join, send, busy, not joined, downlinks, a silent modem and garbage on the line."""
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -109,6 +110,7 @@ class Lines:
         return n
 
 
+@pytest.mark.fuzz
 @given(st.binary(max_size=400))
 def test_any_bytes_from_the_modem_never_raise_and_the_driver_is_free_again(data):
     rak = Rak3172(Lines(data))

@@ -3,6 +3,7 @@
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,6 +30,7 @@ event = st.one_of(
 step = st.tuples(st.floats(0, 900, allow_nan=False), channel, event)
 
 
+@pytest.mark.fuzz
 @settings(max_examples=40)
 @given(st.lists(step, min_size=1, max_size=25))
 def test_no_reading_or_event_sequence_raises_out_of_the_loop(tmp_path_factory, steps):

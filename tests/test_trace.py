@@ -125,6 +125,7 @@ records = st.lists(st.dictionaries(
     max_size=4), max_size=8)
 
 
+@pytest.mark.fuzz
 @given(records)
 def test_any_records_either_read_or_fail_with_a_located_message(tmp_path_factory, recs):
     path = tmp_path_factory.mktemp("t") / "t.jsonl"
@@ -137,6 +138,7 @@ def test_any_records_either_read_or_fail_with_a_located_message(tmp_path_factory
         assert trace.duration_ms >= 0
 
 
+@pytest.mark.fuzz
 @given(st.binary(max_size=200))
 def test_any_bytes_either_read_or_fail_cleanly(tmp_path_factory, raw):
     path = tmp_path_factory.mktemp("t") / "t.jsonl"

@@ -155,7 +155,11 @@ def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: st
             port, toa = int(fport), int(toa_us)
             uplinks.add(int(t), None if port < 0 else port, "" if payload_hex == "-" else payload_hex,
                         None if toa < 0 else toa, delivered == "1", None if topic == "-" else topic)
-    return json.loads(out.read_text())
+    totals = json.loads(out.read_text())
+    with open(str(work / "air.txt") + ".hours") as hours:
+        rows = [tuple(int(v) for v in line.split()) for line in hours]
+    totals["hourly"] = rows or None
+    return totals
 
 
 def replay(trace_path: str, out: str | None, board_name: str | None = None, config_file: str | None = None,

@@ -62,9 +62,15 @@ def main(argv):
         air.write("%d %d %s %d %d %s\n" % (t, -1 if fport is None else fport, "".join(["%02x" % b for b in payload]) or "-",
                                             -1 if toa_us is None else toa_us, 1 if delivered else 0, topic or "-"))
 
+    hours = open(air_path + ".hours", "w")
+
+    def on_hour(row):
+        hours.write(" ".join(["%d" % v for v in row]) + "\n")
+
     totals = replay(board, _tape(tape), setup["values"], config_json, bench_id, write, int(seed), queue_block,
-                    on_air, setup["plant"])
+                    on_air, setup["plant"], on_hour)
     air.close()
+    hours.close()
     with open(out_path, "w") as f:
         f.write(json.dumps(totals))
     if heap_path is not None:

@@ -90,11 +90,12 @@ class Totals:
 
 
 def replay(board, tape, cfg_values, config_json, bench_id, write, seed=1, queue_block=None, on_air=None,
-           plant=None):
+           plant=None, on_hour=None):
     """Run the firmware over `tape`; returns Totals.as_dict(). `config_json` (bytes or None)
     is put on the simulated flash before the first boot, as provisioning would. `on_air` gets
     every uplink: (t ms, fport, payload, airtime us, delivered)."""
     world = World(board, tape, cfg_values, seed, queue_block, on_air, plant)
+    world.on_hour = on_hour
     if config_json is not None:
         world.flash.write("config.json", config_json)
 

@@ -96,6 +96,7 @@ class World(InputSide, PlantSide, RadioSide):
         # (t ms, fport, payload, airtime us, delivered) for uplinks.jsonl: the host finds the
         # busiest 24 h there, so the simulator keeps no list of its own in the heap it measures.
         self.on_air = on_air
+        self.on_hour = None  # the plant's hourly row goes here instead of `hourly`, when set
         self.uplinks = 0
         self.uplink_bytes = 0
         self.airtime_us = 0

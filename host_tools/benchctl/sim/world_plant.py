@@ -39,9 +39,13 @@ class PlantSide:
         # t s, state of charge ppm, then uWh since the start: harvested, loads, at the ports,
         # demanded; ports on, load output on, battery m C, irradiance mW/m2.
         plant = self.plant
-        self.hourly.append((t // 1000, plant.soc_ppm(), plant.harvest_uws // 3600, plant.load_uws // 3600,
-                            plant.port_uws // 3600, plant.demand_uws // 3600, sum(ports_on) if plant.on else 0,
-                            1 if plant.on else 0, plant.battery.temp_mc, plant.poa_mwm2))
+        row = (t // 1000, plant.soc_ppm(), plant.harvest_uws // 3600, plant.load_uws // 3600,
+               plant.port_uws // 3600, plant.demand_uws // 3600, sum(ports_on) if plant.on else 0,
+               1 if plant.on else 0, plant.battery.temp_mc, plant.poa_mwm2)
+        if self.on_hour is not None:
+            self.on_hour(row)  # to the host as it comes: a year of rows would fill the heap measured
+        else:
+            self.hourly.append(row)
 
     def _show(self, t, dt):
         """The plant's state, as the bench's sensors read it."""
