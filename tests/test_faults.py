@@ -3,12 +3,10 @@ hour long in a three-hour day: the firmware never raises out of its loop, flags 
 the next report (status fault bits, or the health frame's radio troubles), clears the flag
 within one report interval after the fault ends, and every report is accounted for."""
 
-import json
 
 import pytest
 
-from benchctl import codec
-from benchctl.reliability import FAULT_S, FAULT_START_S, REPORT_S, fault_day, reports
+from benchctl.reliability import FAULT_S, FAULT_START_S, REPORT_S, fault_day, health_frames, reports
 from benchctl.replay import replay
 from conftest import write_trace
 
@@ -39,10 +37,8 @@ def test_a_fault_is_flagged_in_the_next_report_and_gone_within_a_report_after_it
     after = [bits for t, bits in made if t > START + LENGTH + REPORT]
     assert after and all(bits == 0 for bits in after), made  # recovered within one report interval
     if role == "radio":
-        uplinks = [json.loads(x) for x in (tmp_path / "out" / "uplinks.jsonl").read_text().splitlines()]
-        health = [codec.decode(2, bytes.fromhex(u["payload_hex"]))[0] for u in uplinks
-                  if u["fport"] == 2 and u["payload_hex"].startswith("06") and u["delivered"]]
-        assert any(h["radio_troubles"] > 0 for h in health), health
+        health = health_frames(tmp_path / "out")
+        assert any(h["radio_troubles"] > 0 for _, h in health), health
         return
     if (role, kind) in UNDETECTABLE:
         assert all(bits == 0 for bits in during)

@@ -3,28 +3,15 @@ sensor errors per sensor, queue depth and free heap; a health frame every hour a
 data rates, fewer at slow ones and none while a backlog waits; overruns counted by the loop."""
 
 import itertools
-import json
 import re
 
 from bench.loop import run as loop_run
-from benchctl import codec
+from benchctl.reliability import health_frames
 from benchctl.replay import replay
 from conftest import write_trace
 
 BASE = {"solar_v": 18.0, "solar_a": 1.0, "batt_v": 13.2, "batt_a": 0.5, "batt_c": 15.0, "air_c": 12.0,
         "port1_a": 0.0, "port2_a": 0.0, "port3_a": 0.0, "pir": 0, "radar_cm": None}
-
-
-def health_frames(out):
-    """(first time heard, decoded) of each health frame the network heard (a frame sent again
-    after a failed link check counts once)."""
-    frames, seen = [], set()
-    for line in (out / "uplinks.jsonl").read_text().splitlines():
-        u = json.loads(line)
-        if u["fport"] == 2 and u["payload_hex"].startswith("06") and u["delivered"] and u["payload_hex"] not in seen:
-            seen.add(u["payload_hex"])
-            frames.append((u["t"], codec.decode(2, bytes.fromhex(u["payload_hex"]))[0]))
-    return frames
 
 
 def test_every_hour_the_console_says_how_the_bench_is_and_a_frame_carries_it(tmp_path):
