@@ -143,3 +143,20 @@ def test_tls_without_a_ca_and_plain_tcp_to_a_tls_broker_are_refused(tls_broker, 
     said = bench_connects(tmp_path, {"port": port, "tls": True})
     assert said == "refused: ValueError network.json: tls needs the broker's ca (PEM); flash the bench again with it"
     assert bench_connects(tmp_path, {"port": port, "user": "SM-TLS", "password": "broker-s3cret-0925"}) != "connected"
+
+
+def test_a_broker_that_takes_the_connection_and_says_nothing_costs_at_most_the_timeout(tmp_path):
+    """The TLS handshake happens inside the socket's 5 s timeout: a broker (or a captive
+    portal) that accepts TCP and then stays silent cannot hold the loop past the watchdog."""
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    held = []
+    threading.Thread(target=lambda: held.append(server.accept()), daemon=True).start()
+    _, ca = authority("any")
+    started = time.monotonic()
+    said = bench_connects(tmp_path, {"port": port, "tls": True, "ca": pem(ca)})
+    took = time.monotonic() - started
+    server.close()
+    assert said.startswith("refused: OSError") and took < 15, (said, took)  # 5 s, plus starting MicroPython
