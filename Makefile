@@ -51,7 +51,7 @@ energy: $(STAMP) ## The energy benchmark alone: policies against an upper bound,
 	$(BIN)/python -m benchctl.energy
 
 fuzz: $(STAMP) ## The fuzz suite (property tests over every parser), run longer than in `make test`
-	HYPOTHESIS_PROFILE=long $(BIN)/pytest -q -m fuzz --hypothesis-show-statistics tests | grep -E "passing examples|passed|failed"
+	set -o pipefail; HYPOTHESIS_PROFILE=long $(BIN)/pytest -q -m fuzz --hypothesis-show-statistics tests | grep -E "passing|passed|failed"
 
 soak: $(STAMP) ## A seeded year of faults of every kind, replayed under MicroPython (about 10 min)
 	$(BIN)/python -m benchctl.soak 365
