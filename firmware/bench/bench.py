@@ -167,7 +167,7 @@ class Bench:
         if self.heartbeat.due(self.uptime):
             free = self.hw.free_heap
             self.heartbeat.beat(self.uptime, self.sensors.errors, self.radio.troubles(), self.queue,
-                                None if free is None else free(), self.report_interval_s() * 1000)
+                                None if free is None else free(), self.radio.health_every_ms())
         wait = self.next_sample - self.uptime
         radio_wait = self.radio_due - self.uptime
         self.crashes_in_row = 0

@@ -1,14 +1,13 @@
 # Hourly health metrics (Memfault's practice, domain-facts "Reliability"): uptime, resets by
 # cause, loop overruns, sensor errors per sensor, radio troubles, queue depth, free heap. A console line every
-# hour; a health frame (payload-v1 FPort 2 type 6) every hour too at the usual data rates,
-# less often when slow rates stretch the reports, so it stays inside fair use, and none while
-# a backlog waits: a snapshot never takes a report's place in the queue.
+# hour; a health frame (payload-v1 FPort 2 type 6) every hour too where it is cheap, less often
+# where it would spend more than a tenth of the day's airtime (bench/radio.py), and none while a
+# backlog waits: a snapshot never takes a report's place in the queue.
 from micropython import const
 
 from bench.payload import FPORT_EVENT, HEALTH_SENSORS, encode_health
 
 HOUR_MS = const(3600000)
-_FRAME_REPORTS = const(4)  # a frame at least this many report intervals apart
 # Frames on flash beyond which the link is behind and reports come first. Sent frames stay
 # there until a link check confirms them (every 16 frames, bench/lorawan.py), so up to about
 # 20 is the usual state of a link that keeps up.
@@ -28,7 +27,7 @@ class Heartbeat:
     def due(self, uptime_ms):
         return uptime_ms >= self.next_ms
 
-    def beat(self, uptime_ms, sensor_errors, radio_troubles, queue, free_heap, report_interval_ms):
+    def beat(self, uptime_ms, sensor_errors, radio_troubles, queue, free_heap, frame_every_ms):
         """The hour's metrics on the console, and as a frame when one is due."""
         errors = []
         for role in HEALTH_SENSORS:
@@ -48,8 +47,7 @@ class Heartbeat:
         if uptime_ms >= self.next_frame_ms and len(queue) < _BACKLOG:
             queue.put(FPORT_EVENT, encode_health(uptime_ms // HOUR_MS, self.health.resets, self.overruns, errors,
                                                  radio, len(queue), free_heap))
-            gap = _FRAME_REPORTS * report_interval_ms
-            self.next_frame_ms = uptime_ms + (gap if gap > HOUR_MS else HOUR_MS) - HOUR_MS // 60
+            self.next_frame_ms = uptime_ms + frame_every_ms - HOUR_MS // 60
         self.overruns = 0
         self.next_ms += HOUR_MS
         if self.next_ms <= uptime_ms:

@@ -125,13 +125,14 @@ def encode_safe_mode(boots_in_window, entered):
 
 
 HEALTH_SENSORS = ("solar", "battery", "batt_temp", "air_temp", "pir", "radar", "ports")
+HEALTH_BYTES = const(20)
 
 
 def encode_health(uptime_h, resets, overruns, errors, radio, queued, free_heap):
     """FPort 2 health event: this life's uptime (h, u16); resets since the first boot by
     cause (5 x u8); loop overruns, sensor errors per HEALTH_SENSORS and radio troubles in the
     last period (u8 each); frames waiting (u16); free heap in KB (255: unknown or more)."""
-    out = bytearray(20)
+    out = bytearray(HEALTH_BYTES)
     out[0] = EVENT_HEALTH
     uptime_h = _clamp(uptime_h, 0xFFFF)
     out[1], out[2] = uptime_h >> 8, uptime_h & 0xFF

@@ -2,14 +2,16 @@
 # report queue, its airtime budget kept on flash, and what the network says turned into commands.
 from micropython import const
 
-from bench.airtime import AirtimeBudget, report_interval_s
+from bench.airtime import BUDGET_US, AirtimeBudget, airtime_us, report_interval_s
 from bench.downlink import parse_downlink, parse_json
 from bench.lorawan import LoRaLink
-from bench.payload import STATUS_BYTES
+from bench.payload import HEALTH_BYTES, STATUS_BYTES
 from drivers.rak3172 import Rak3172
 
 _AIRTIME = "airtime.txt"
 _NONE_MS = const(3600000)
+_HOUR_MS = const(3600000)
+_HEALTH_SHARE = const(10)  # health frames spend at most a tenth of the day's airtime budget
 
 # OTAA keys in network.json: (its name, RUI3's, hex digits). The JoinEUI is RUI3's APPEUI.
 _KEYS = (("deveui", "DEVEUI", 16), ("joineui", "APPEUI", 16), ("appkey", "APPKEY", 32))
@@ -74,6 +76,15 @@ class Radio:
         if self.wifi is not None:
             return self.wifi.troubles
         return 0
+
+    def health_every_ms(self):
+        """How often a health frame may go: hourly, or less often where its airtime would spend
+        more than a tenth of the daily budget (SF9 and slower)."""
+        if self.lora is None:
+            return _HOUR_MS
+        per_day_us = BUDGET_US // _HEALTH_SHARE
+        frames = per_day_us // airtime_us(HEALTH_BYTES, self.lora.sf)
+        return _HOUR_MS if frames >= 24 else (24 // (frames if frames > 0 else 1) + 1) * _HOUR_MS
 
     def report_interval_s(self, configured_s):
         """The configured interval, stretched at slow data rates to keep within fair use."""
