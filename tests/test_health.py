@@ -98,3 +98,25 @@ def test_a_bench_in_a_boot_loop_goes_to_safe_mode_says_so_and_comes_back(tmp_pat
     assert safe == [{"frame": "safe_mode", "entered": True, "boots": SAFE_AFTER},
                     {"frame": "safe_mode", "entered": False, "boots": SAFE_AFTER}]
     assert out.summary["resets"] == {"watchdog": SAFE_AFTER, "soft": 1}
+
+
+def test_a_bench_that_cannot_start_loops_into_safe_mode_and_stays_reachable(tmp_path, monkeypatch):
+    """A firmware whose sensors cannot be built (a bug, a board that is not what board.json
+    says): each boot dies in five seconds; the fifth is safe mode, which answers on the console
+    and over the radio — main.py's path, which the replay's runner takes too."""
+    import bench.bench
+
+    class Broken:
+        def __init__(self, *args):
+            raise OSError("I2C bus stuck low")
+
+    monkeypatch.setattr(bench.bench, "Sensors", Broken)
+    base = {"t": 0, "solar_v": 18.0, "solar_a": 1.0, "batt_v": 13.2, "batt_a": 0.5, "batt_c": 15.0, "air_c": 12.0,
+            "port1_a": 0.0, "port2_a": 0.0, "port3_a": 0.0, "pir": 0, "radar_cm": None}
+    trace = write_trace(tmp_path / "broken.jsonl", [base, {"t": 50, "console": "status"}, {"t": 600}])
+    out = replay(str(trace), str(tmp_path / "out"))
+    console = (tmp_path / "out" / "console.log").read_text()
+    assert console.count("bench cannot start: OSError: I2C bus stuck low; restarting in 5 s") >= SAFE_AFTER
+    assert f"boot {SAFE_AFTER + 1} reset soft safe mode" in console
+    assert "safe mode: 4 boots in a row did not run a minute" in console
+    assert out.summary["resets"]["soft"] >= SAFE_AFTER

@@ -118,7 +118,13 @@ def replay(board, tape, cfg_values, config_json, bench_id, write, seed=1, queue_
                 raise Reset("brownout")  # the battery gave out at the very moment of boot
             # As firmware/main.py: the boot is counted first, then the bench or safe mode.
             health = Health(hw.store, cause, Log(write))
-            bench = (SafeBench if health.safe else Bench)(hw, hw.clock(), health)
+            try:
+                bench = (SafeBench if health.safe else Bench)(hw, hw.clock(), health)
+            except Exception as e:  # as main.py: say why, wait 5 s, restart
+                write("bench cannot start: %s: %s; restarting in 5 s" % (type(e).__name__, e))
+                hw.sleep(5000)
+                health.intend("soft", 5000)
+                raise Reset("soft") from None
             world.bench = bench
             for line in world.early_console:
                 bench.console_input(line)
