@@ -21,7 +21,7 @@ def test_every_hour_the_console_says_how_the_bench_is_and_a_frame_carries_it(tmp
     trace = write_trace(tmp_path / "t.jsonl", records)
     replay(str(trace), str(tmp_path / "out"))
     console = (tmp_path / "out" / "console.log").read_text()
-    lines = re.findall(r"INFO  health: (.*)", console)
+    lines = re.findall(r"INFO  health: (up .*)", console)
     assert re.fullmatch(r"up 1 h, resets none, overruns 0, sensor errors none, radio troubles 0, queue \d+, "
                         r"heap \? free", lines[0])
     assert lines[1].startswith("up 2 h, resets none, overruns 0, sensor errors battery ")  # the fault's hour
@@ -51,7 +51,7 @@ def test_no_health_frame_joins_a_backlog(tmp_path):
     outage = [{"t": 0, **BASE}, {"t": 3600 + 1800, "link": "down"}, {"t": 86400, "link": "up"}, {"t": 86400 + 7200}]
     replay(str(write_trace(tmp_path / "o.jsonl", outage)), str(tmp_path / "outage"))
     console = (tmp_path / "outage" / "console.log").read_text()
-    assert len(re.findall(r"INFO  health: ", console)) == 26  # every hour of the 26 on the console
+    assert len(re.findall(r"INFO  health: up ", console)) == 26  # every hour of the 26 on the console
     made = [t for t, _ in health_frames(tmp_path / "outage")]
     assert made and all(t < 3600 + 1800 or t > 86400 for t in made)  # none queued behind the backlog
 

@@ -147,3 +147,13 @@ def test_any_bytes_either_read_or_fail_cleanly(tmp_path_factory, raw):
         check(path)
     except TraceError as e:
         assert e.message
+
+
+def test_an_event_whose_value_is_an_object_or_a_list_is_named_not_a_crash(tmp_path):
+    for bad in ({"reset": {}}, {"reset": []}, {"fault": {"sensor": {}, "kind": "nack", "for_s": 1}},
+                {"fault": {"sensor": "solar", "kind": ["nack"], "for_s": 1}}):
+        path = tmp_path / "t.jsonl"
+        path.write_text('{"format": "bench-trace", "version": 1, "bench": "SM-1", "start": "2026-06-21T00:00:00Z"}\n'
+                        + json.dumps({"t": 0, **bad}) + "\n")
+        with pytest.raises(TraceError, match=r"t.jsonl:2: (reset|fault) .*must be one of|fault kind must be"):
+            check(path)

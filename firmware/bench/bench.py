@@ -49,6 +49,10 @@ class Bench:
         self.bench_id = hw.bench_id
         self.write("bench %s firmware %s board %s boot %d reset %s" % (
             self.bench_id, VERSION, self.board_name, self.boots, self.health.cause))
+        if self.boots > 1:
+            ran = self.health.previous_uptime_s
+            self.log.info("health", "the last life ran at least %d h %02d min (saved hourly); resets %s" % (
+                ran // 3600, ran % 3600 // 60, self.health.resets_text()))
         self.cfg = Config()
         self.cfg.load(self.store, self.log)
         self.log.level = level_named(self.cfg.v["log_level"])

@@ -16,9 +16,11 @@ FORMAT = "bench-trace"
 VERSION = 1
 BENCH_ID = re.compile(r"[A-Za-z0-9_-]{1,32}\Z")  # trace-v1 header `bench`; benchctl flash too
 _START = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z\Z")
-_ROLES = {"solar", "battery", "occupancy", "radio"} | {f"port{n}" for n in range(1, 9)}
-_KINDS = {"nack", "stuck", "garbage"}
-_RESETS = {"power_on", "brownout", "watchdog", "hard", "soft"}
+# Tuples, not sets: a value from the file may be a list or an object, which a set cannot hold
+# and `in` would raise on (hypothesis found {"reset": {}}).
+_ROLES = ("solar", "battery", "occupancy", "radio", *(f"port{n}" for n in range(1, 9)))
+_KINDS = ("nack", "stuck", "garbage")
+_RESETS = ("power_on", "brownout", "watchdog", "hard", "soft")
 _EVENTS = {"link", "sf", "reset", "torn_write", "downlink", "console", "fault"}
 _BINARY = {"pir", "seat", "sitting"}
 
