@@ -68,6 +68,20 @@ def test_garbage_on_the_wire_fails_the_crc():
         sensor.read(rom)
 
 
+def test_a_sensor_that_takes_no_writes_is_told_from_a_steady_temperature():
+    from drivers.chip_faults import Stuck
+
+    ow = bus(20000)
+    sensor = DS18B20(ow)
+    rom = sensor.scan()[0]
+    ow.devices[0].th = 0x37  # whatever its EEPROM gave it at power-up
+    sensor.check(rom)  # a healthy sensor takes the trial TH, and has its own back
+    assert ow.devices[0].th == 0x37 and ow.devices[0].config == 0x7F
+    ow.devices[0].fault = Fault.STUCK
+    with pytest.raises(Stuck, match="does not take writes"):
+        sensor.check(rom)
+
+
 def test_no_presence_pulse_is_an_error():
     ow = bus(20000)
     ow.devices[0].fault = Fault.NACK

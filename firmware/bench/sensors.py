@@ -2,8 +2,8 @@
 # wiring hands over: one `read` per sample fills a Sample. A sensor that fails is logged when
 # it fails and when it comes back, counted, and read as None; it never stops the sample.
 from bench.report import FAULT_BATTERY, FAULT_OCCUPANCY, FAULT_PORTS, FAULT_SOLAR, FAULT_TEMPERATURE
+from drivers.chip_faults import BadData, Stuck
 from drivers.ds18b20 import DS18B20
-from drivers.ina2xx import BadData, Stuck
 from drivers.ina219 import INA219
 from drivers.ina226 import INA226
 from drivers.ina3221 import INA3221
@@ -22,6 +22,7 @@ _BITS = {"solar": FAULT_SOLAR, "battery": FAULT_BATTERY, "batt_temp": FAULT_TEMP
          "air_temp": FAULT_TEMPERATURE, "pir": FAULT_OCCUPANCY, "radar": FAULT_OCCUPANCY}
 _VOLT_EVERY = 6  # port voltages change slowly: every 6th sample (a minute at 10 s)
 _TEMP_EVERY = 30  # a battery in its enclosure changes temperature over tens of minutes: 5 min
+_CHECK_TEMPS_EVERY = 3  # the DS18B20s' write check every third reading: 15 min, one report
 _PORT_ROLES = ("port1", "port2", "port3", "port4", "port5", "port6", "port7", "port8")
 _CAL_EVERY = 30  # check the monitors' calibration every 30th sample
 
@@ -169,6 +170,8 @@ class Sensors:
             value = None
             if temps.converting:
                 try:
+                    if self._count % (_TEMP_EVERY * _CHECK_TEMPS_EVERY) == 0:
+                        temps.check(rom)  # a sensor that takes no writes is stuck
                     value = temps.read(rom)
                     self._answered(role)
                 except OSError as e:

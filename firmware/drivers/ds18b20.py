@@ -3,9 +3,12 @@
 # Conversion takes 750 ms at 12 bits, so `start` and `read` are one sample apart: nothing waits.
 from micropython import const
 
+from drivers.chip_faults import BadData, Stuck
+
 _SKIP_ROM = const(0xCC)
 _CONVERT_T = const(0x44)
 _READ_SCRATCHPAD = const(0xBE)
+_WRITE_SCRATCHPAD = const(0x4E)  # TH, TL, configuration; not copied to EEPROM without COPY SCRATCHPAD
 _FAMILY_DS18B20 = const(0x28)
 _POWER_ON_RAW = const(0x0550)  # 85.0 degC: the scratchpad before any conversion (table 2)
 
@@ -49,18 +52,40 @@ class DS18B20:
         self.ow.writebyte(_CONVERT_T)
         self.converting = True
 
-    def read(self, rom_hex):
-        """The last conversion of sensor `rom_hex`, in millidegrees C."""
+    def _select(self, rom_hex):
         rom = bytearray(8)
         for i in range(8):
             rom[i] = int(rom_hex[2 * i:2 * i + 2], 16)
         if not self.ow.reset(True):
             raise OSError("1-Wire: no presence pulse")
         self.ow.select_rom(rom)
+
+    def _scratchpad(self, rom_hex):
+        self._select(rom_hex)
         self.ow.writebyte(_READ_SCRATCHPAD)
         self.ow.readinto(self._pad)
         if crc8(self._pad[:8]) != self._pad[8]:
             raise OSError("DS18B20 %s: scratchpad CRC mismatch" % rom_hex)
+
+    def check(self, rom_hex):
+        """A stuck sensor repeats its last reading, as a steady temperature would: write the
+        alarm byte TH another value (scratchpad only: no EEPROM wear), read it back — the old
+        value means stuck, anything else bad data — and put it back."""
+        self._scratchpad(rom_hex)
+        keep, tl, config = self._pad[2], self._pad[3], self._pad[4]
+        for th in (keep ^ 1, keep):
+            self._select(rom_hex)
+            self.ow.writebyte(_WRITE_SCRATCHPAD)
+            self.ow.write(bytes((th, tl, config)))
+            self._scratchpad(rom_hex)
+            if self._pad[2] != th:
+                if th != keep and self._pad[2] == keep:
+                    raise Stuck("DS18B20 %s does not take writes (stuck)" % rom_hex)
+                raise BadData("DS18B20 %s read back TH 0x%02x for 0x%02x (bad data)" % (rom_hex, self._pad[2], th))
+
+    def read(self, rom_hex):
+        """The last conversion of sensor `rom_hex`, in millidegrees C."""
+        self._scratchpad(rom_hex)
         raw = self._pad[0] | (self._pad[1] << 8)
         if raw & 0x8000:
             raw -= 0x10000

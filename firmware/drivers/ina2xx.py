@@ -3,12 +3,7 @@
 # register in units of Current_LSB (SBOS448G 8.5.1, SBOS547A 7.5).
 
 
-class Stuck(OSError):
-    """The chip answers but its registers are frozen: it does not take writes."""
-
-
-class BadData(OSError):
-    """The chip answers with something it was never told: noise on the bus."""
+from drivers.chip_faults import BadData, Stuck
 
 
 def probe(chip, reg, trial, keep):

@@ -1,6 +1,7 @@
 # A fake 1-Wire bus with MicroPython's onewire.OneWire interface, carrying DS18B20 sensors
 # that answer ROM and function commands as the datasheet (19-7487) says: SKIP ROM 0xCC,
-# MATCH ROM 0x55, CONVERT T 0x44, READ SCRATCHPAD 0xBE with its CRC.
+# MATCH ROM 0x55, CONVERT T 0x44, READ SCRATCHPAD 0xBE with its CRC, WRITE SCRATCHPAD 0x4E
+# (TH, TL, configuration; a stuck sensor takes none of it).
 
 
 def crc8(data):
@@ -31,6 +32,7 @@ class FakeDS18B20:
         self.mc = None  # true temperature, millidegrees C; None: not on the bus
         self.fault = 0  # Fault values from sim.i2c
         self.raw = 0x0550  # power-on scratchpad: 85 C
+        self.th, self.tl, self.config = 0x4B, 0x46, 0x7F  # table 2's power-up EEPROM copy
 
     def convert(self):
         if self.mc is not None and self.fault != 2:  # stuck keeps the old conversion
@@ -42,7 +44,7 @@ class FakeDS18B20:
         if self.fault == 3:
             self.rng.fill(buf)
             return
-        pad = bytearray((self.raw & 0xFF, self.raw >> 8, 0x4B, 0x46, 0x7F, 0xFF, 0x01, 0x10, 0))
+        pad = bytearray((self.raw & 0xFF, self.raw >> 8, self.th, self.tl, self.config, 0xFF, 0x01, 0x10, 0))
         pad[8] = crc8(pad[:8])
         for i in range(min(len(buf), 9)):
             buf[i] = pad[i]
@@ -55,6 +57,7 @@ class FakeOneWire:
         self._selected = None
         self._match = bytearray()
         self._function = 0
+        self._writing = []  # WRITE SCRATCHPAD's three bytes as they come
 
     def _answering(self):
         return [d for d in self.devices if d.mc is not None and d.fault != 1]
@@ -85,7 +88,20 @@ class FakeOneWire:
                         self._selected = d
                 self._state = "function"
             return
+        if self._state == "scratch":
+            self._writing.append(value)
+            if len(self._writing) == 3:
+                d = self._selected
+                if d not in (None, "all") and d.fault != 2:  # a stuck sensor takes no writes
+                    d.th, d.tl, d.config = self._writing
+                self._state = "function"
+                self._function = 0
+            return
         if self._state == "function":
+            if value == 0x4E:
+                self._writing = []
+                self._state = "scratch"
+                return
             if value == 0x44:
                 for d in self._answering():
                     if self._selected == "all" or d is self._selected:
