@@ -126,3 +126,43 @@ def bench_board(tmp_path):
     prepare(tmp_path / "surroundings", TRACES / "park-summer-day.jsonl", speed=100)
     with VirtualBoard(tmp_path / "flash", tmp_path / "surroundings") as b:
         yield b
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def mosquitto(folder: Path, settings: str = "allow_anonymous true\n"):
+    """A real Mosquitto on a loopback port with `settings` after its listener line; yields the
+    port once it accepts connections. Started as root, Mosquitto would become the mosquitto user
+    and could not read files in the test's private folder, so it stays root."""
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    assert os.path.exists(exe), "Mosquitto is needed (make setup installs Debian's mosquitto)"
+    port = free_port()
+    conf = folder / "mosquitto.conf"
+    user = "user root\n" if os.geteuid() == 0 else ""
+    conf.write_text(f"listener {port} 127.0.0.1\n{settings}persistence false\n{user}")
+    proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -7,7 +7,6 @@ import datetime
 import ipaddress
 import json
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -19,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from benchctl.replay import micropython_binary
-from conftest import ROOT
+from conftest import ROOT, mosquitto
 
 
 def _name(text):
@@ -65,28 +64,10 @@ def tls_broker(tmp_path_factory):
     (folder / "passwd").write_text("")
     subprocess.run(["mosquitto_passwd", "-b", str(folder / "passwd"), "SM-TLS", "broker-s3cret-0925"], check=True,
                    capture_output=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    conf = folder / "mosquitto.conf"
-    conf.write_text(f"listener {port} 127.0.0.1\ncafile {folder}/ca.pem\ncertfile {folder}/server.pem\n"
-                    f"keyfile {folder}/server.key\nallow_anonymous false\npassword_file {folder}/passwd\n"
-                    "persistence false\nuser root\n")
-    proc = subprocess.Popen([shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c", str(conf)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise
-            time.sleep(0.05)
-    yield port, pem(ca_cert)
-    proc.terminate()
-    proc.wait(timeout=10)
+    settings = (f"cafile {folder}/ca.pem\ncertfile {folder}/server.pem\nkeyfile {folder}/server.key\n"
+                f"allow_anonymous false\npassword_file {folder}/passwd\n")
+    for port in mosquitto(folder, settings):
+        yield port, pem(ca_cert)
 
 
 BENCH = """

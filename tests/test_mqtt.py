@@ -2,8 +2,6 @@
 publish acknowledged, retained online status, the last will on a dropped connection,
 commands received; and random bytes from a broker never crash the parser."""
 
-import os
-import shutil
 import socket
 import subprocess
 import time
@@ -12,32 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conftest import mosquitto
 from drivers.mqtt import MqttClient, MqttError
 
 
 @pytest.fixture(scope="module")
 def broker(tmp_path_factory):
-    exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    assert shutil.os.path.exists(exe), "Mosquitto is needed (make setup installs Debian's mosquitto)"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    conf = tmp_path_factory.mktemp("mosquitto") / "mosquitto.conf"
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
-    proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise
-            time.sleep(0.05)
-    yield port
-    proc.terminate()
-    proc.wait(timeout=10)
+    yield from mosquitto(tmp_path_factory.mktemp("mosquitto"))
 
 
 def client(port, name, **will):
@@ -104,30 +83,7 @@ def locked_broker(tmp_path_factory):
     passwords.write_text("")
     subprocess.run(["mosquitto_passwd", "-b", str(passwords), "SM-L", "broker-s3cret-0925"], check=True,
                    capture_output=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    conf = folder / "mosquitto.conf"
-    # Started as root, Mosquitto becomes the mosquitto user unless told otherwise, and could then
-    # not read the password file in the test's private folder.
-    user = "user root\n" if os.geteuid() == 0 else ""
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous false\npassword_file {passwords}\n"
-                    f"persistence false\n{user}")
-    exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise
-            time.sleep(0.05)
-    yield port
-    proc.terminate()
-    proc.wait(timeout=10)
+    yield from mosquitto(folder, f"allow_anonymous false\npassword_file {passwords}\n")
 
 
 def test_a_broker_that_wants_credentials_takes_the_benchs_own_and_refuses_others(locked_broker):

@@ -50,11 +50,9 @@ def test_a_soft_reset_starts_a_new_interpreter_and_keeps_the_files(board):
 
 
 def test_mpremote_reaches_the_board_over_its_socket_endpoint_too(tmp_path):
-    import socket
+    from conftest import free_port
 
-    with socket.socket() as s:  # a free TCP port
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     with VirtualBoard(tmp_path / "flash", tcp_port=port) as b:
         done = subprocess.run([MPREMOTE, "connect", f"socket://127.0.0.1:{port}", "exec", "print(6 * 7)"],
                               capture_output=True, text=True, timeout=30)
@@ -122,3 +120,13 @@ def test_benchctl_virtual_starts_a_board_and_names_a_bad_trace(tmp_path, capsys)
                    '{"t": "noon"}\n')
     assert main(["virtual", str(tmp_path / "vb2"), "--trace", str(bad)]) == 2
     assert f"benchctl virtual: {bad}:2:" in capsys.readouterr().err
+
+
+def test_a_bench_that_cannot_start_is_named_by_the_banner_wait(board):
+    from benchctl.banner import BannerError, await_banner
+
+    (board.root / "main.py").write_text(
+        "import time\nprint('bench cannot start: OSError: I2C bus stuck low; restarting in 5 s')\ntime.sleep(30)\n")
+    with pytest.raises(BannerError, match=r"the firmware is on the board but says: bench cannot start: OSError: "
+                                          r"I2C bus stuck low"):
+        await_banner(board.device, "SM-1", "0.1.0", timeout=20)

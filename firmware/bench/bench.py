@@ -2,12 +2,12 @@
 # `tick(now_ticks)` is called by the main loop; it returns how long the loop may sleep.
 
 from bench.battery import Battery
-from bench.commands import apply_command
 from bench.config import Config
 from bench.console import Shell
 from bench.files import RamBlock
 from bench.health import Health
 from bench.heartbeat import Heartbeat
+from bench.life import Life
 from bench.log import Log, level_named
 from bench.payload import (
     FPORT_EVENT,
@@ -25,7 +25,6 @@ from bench.radio import Radio
 from bench.report import FAULT_PORT_TRIP, FAULT_STUCK_SEAT, ReportWindow
 from bench.sensors import Sensors
 from bench.sitting import SittingSessions
-from bench.ticks import ticks_diff
 from bench.trace import trace_line
 from bench.units import fixed
 from bench.version import VERSION
@@ -33,10 +32,9 @@ from drivers.switch import LoadSwitch
 
 _SAVE_EVERY_MS = 3600000  # the battery's charge goes to flash hourly, and before a reboot
 QUEUE_CAPACITY = CAPACITY
-_CONSOLE_QUEUE = 8
 
 
-class Bench:
+class Bench(Life):
     def __init__(self, hw, now_ticks, health=None):
         self.hw = hw
         self.write = hw.write
@@ -44,7 +42,8 @@ class Bench:
         self.board_name = hw.board.get("name", "?")
         self.version = VERSION
         self.log = Log(hw.write)
-        self.health = health if health is not None else Health(self.store, hw.reset_cause, self.log)
+        Life.__init__(self, now_ticks, self.log, health if health is not None else
+                      Health(self.store, hw.reset_cause, self.log), Shell)
         self.boots = self.health.boots
         self.bench_id = hw.bench_id
         self.write("bench %s firmware %s board %s boot %d reset %s" % (
@@ -76,22 +75,12 @@ class Bench:
         if self.queue.lost:
             self.log.warn("bench", "%d queued frame(s) spoilt by a power cut" % self.queue.lost)
         self.queue.put(FPORT_EVENT, encode_boot(self.health.cause, self.boots))
-        self.shell = Shell(self)
-        self.console_queue = []
-        self.console_dropped = 0
         self.tracing = False
-        self.reboot_requested = False
-        self.crashes = 0
-        self.crashes_in_row = 0
-        self.commands_applied = 0
-        self.commands_rejected = 0
         self.radio = Radio(hw, self.queue, self.log, self.command)
         self.radio_due = 0  # uptime ms the radio wants its next tick
         self.radio_head = -1  # the queue's head when the radio last ran
         self.seq = 0
         self.usable = 0
-        self.last_ticks = now_ticks
-        self.uptime = 0
         self.last_sample = None
         self.next_sample = 0
         self.next_report = self.report_interval_s() * 1000
@@ -111,13 +100,6 @@ class Bench:
         """What the energy policy asks, stretched by the radio at slow data rates."""
         return self.radio.report_interval_s(self.policy.report_interval_s(self.cfg.v))
 
-    def console_input(self, line):
-        """A line typed on the console; handled at the next tick, in order."""
-        if len(self.console_queue) >= _CONSOLE_QUEUE:
-            self.console_dropped += 1
-            return
-        self.console_queue.append(line)
-
     def request_reboot(self):
         self.health.state["charge_mas"] = self.battery.charge_mas
         self.health.intend("soft", self.uptime)
@@ -129,35 +111,12 @@ class Bench:
         elif key in ("report_interval_s", "heartbeat_s"):
             self.next_report = self.uptime + self.report_interval_s() * 1000
 
-    def command(self, command, why, source, fport=0):
-        """A command from the network (bench.commands): applied whole or rejected."""
-        return apply_command(self, command, why, source, fport)
-
-    def crashed(self, err):
-        """The loop caught `err` out of tick: one line on the console, never a traceback."""
-        self.crashes += 1
-        self.crashes_in_row += 1
-        self.log.error("loop", "%s: %s; carrying on" % (type(err).__name__, err))
-
-    def healthy(self):
-        return self.crashes_in_row < 3
-
     def overran(self):
         """The loop's last tick took too long (bench/loop.py): counted for the heartbeat."""
         self.heartbeat.overruns += 1
 
     def tick(self, now_ticks):
-        dt = ticks_diff(now_ticks, self.last_ticks)
-        self.last_ticks = now_ticks
-        if dt > 0:
-            self.uptime += dt
-        self.log.uptime_ms = self.uptime
-        self.health.tick(self.uptime)  # a good boot: the boot-loop guard starts counting again
-        while self.console_queue:
-            self.shell.handle(self.console_queue.pop(0))
-        if self.console_dropped:
-            self.log.warn("console", "%d lines dropped: type slower" % self.console_dropped)
-            self.console_dropped = 0
+        self._begin_tick(now_ticks)
         if self.uptime >= self.next_sample:
             self._sample(self.uptime)
             interval = self.policy.sample_interval_s(self.cfg.v) * 1000

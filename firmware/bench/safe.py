@@ -3,19 +3,16 @@
 # pad and the radar stay off; it says so on the console and over the radio, and after a while
 # (bench/health.py: a minute, doubling each time it comes back) tries a normal boot again.
 # Nothing is erased: configuration, keys and queued reports stay as they are.
-from bench.commands import apply_command
 from bench.config import Config
 from bench.console import Shell
 from bench.files import RamBlock
+from bench.life import Life
 from bench.log import Log, level_named
 from bench.payload import FPORT_EVENT, encode_boot, encode_safe_mode
 from bench.queue import CAPACITY, ReportQueue, block_bytes
 from bench.radio import Radio
-from bench.ticks import ticks_diff
 from bench.units import clock
 from bench.version import VERSION
-
-_CONSOLE_QUEUE = 8
 
 
 class SafeShell(Shell):
@@ -38,17 +35,16 @@ class SafeShell(Shell):
     do_ports = do_sessions = do_port = do_trace = _not_in_safe_mode
 
 
-class SafeBench:
+class SafeBench(Life):
     def __init__(self, hw, now_ticks, health):
         self.hw = hw
         self.write = hw.write
         self.store = hw.store
-        self.health = health
         self.board_name = hw.board.get("name", "?")
         self.version = VERSION
         self.bench_id = hw.bench_id
         self.boots = health.boots
-        self.log = Log(hw.write)
+        Life.__init__(self, now_ticks, Log(hw.write), health, SafeShell)
         self.failed_boots = health.unproven - 1
         self.stay_ms = health.safe_stay_ms()
         self.write("bench %s firmware %s board %s boot %d reset %s safe mode" % (
@@ -63,27 +59,13 @@ class SafeBench:
         self.queue.put(FPORT_EVENT, encode_boot(health.cause, self.boots))
         self.queue.put(FPORT_EVENT, encode_safe_mode(self.failed_boots, True))
         self.ports = None
-        self.shell = SafeShell(self)
-        self.console_queue = []
         self.tracing = False
-        self.reboot_requested = False
-        self.crashes = self.crashes_in_row = 0
-        self.commands_applied = self.commands_rejected = 0
-        self.seq = 0
-        self.uptime = 0
-        self.last_ticks = now_ticks
+        self.seq = 0  # no status reports in safe mode
         self.radio = Radio(hw, self.queue, self.log, self.command)
         self.radio_due = 0
         self.log.warn("health", "safe mode: %d boots in a row did not run a minute (resets: %s); console, radio "
                       "and configuration only; a normal boot in %d s" % (
                           self.failed_boots, health.resets_text(), self.stay_ms // 1000))
-
-    def console_input(self, line):
-        if len(self.console_queue) < _CONSOLE_QUEUE:
-            self.console_queue.append(line)
-
-    def command(self, command, why, source, fport=0):
-        return apply_command(self, command, why, source, fport)
 
     def config_changed(self, key):
         if key == "log_level":
@@ -93,26 +75,11 @@ class SafeBench:
         self.health.intend("soft", self.uptime)
         self.reboot_requested = True
 
-    def crashed(self, err):
-        self.crashes += 1
-        self.crashes_in_row += 1
-        self.log.error("loop", "%s: %s; carrying on" % (type(err).__name__, err))
-
-    def healthy(self):
-        return self.crashes_in_row < 3
-
     def overran(self):
         pass  # safe mode keeps no metrics: it lasts minutes
 
     def tick(self, now_ticks):
-        dt = ticks_diff(now_ticks, self.last_ticks)
-        self.last_ticks = now_ticks
-        if dt > 0:
-            self.uptime += dt
-        self.log.uptime_ms = self.uptime
-        self.health.tick(self.uptime)
-        while self.console_queue:
-            self.shell.handle(self.console_queue.pop(0))
+        self._begin_tick(now_ticks)
         if self.uptime >= self.stay_ms and not self.reboot_requested:
             self.queue.put(FPORT_EVENT, encode_safe_mode(self.failed_boots, False))
             self.log.info("health", "safe mode ran %d s: trying a normal boot" % (self.uptime // 1000))

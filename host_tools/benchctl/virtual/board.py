@@ -42,6 +42,7 @@ class VirtualBoard:
         self._sim = "-"
         self._proc: subprocess.Popen | None = None
         self._stop = threading.Event()
+        self._spoke = threading.Event()  # the interpreter printed something: its terminal is set up
         self._thread: threading.Thread | None = None
         self._listener: socket.socket | None = None
         self._client: socket.socket | None = None
@@ -73,6 +74,10 @@ class VirtualBoard:
             self._spawn()
         self._thread = threading.Thread(target=self._relay, daemon=True)
         self._thread.start()
+        if not self.blank:
+            # The unix port flushes its terminal's input when it starts (TCSAFLUSH): whatever a
+            # host types before that is lost, so the board is ready when it has said something.
+            self._spoke.wait(5)
         return self.device
 
     def install_micropython(self) -> None:
@@ -150,6 +155,7 @@ class VirtualBoard:
                         continue
                     data, swallow = swallow[at:], b""
                 if data:
+                    self._spoke.set()
                     self._to_host(data)
             if self._proc is not None and self._proc.poll() is not None:
                 swallow = self._soft_reset()
