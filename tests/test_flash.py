@@ -171,12 +171,12 @@ def test_a_raw_repl_that_does_not_answer_at_first_is_tried_once_more(tmp_path, m
                     "echo 'mpremote: could not enter raw repl' >&2; exit 1\n")
     fake.chmod(0o755)
     monkeypatch.setattr(flash, "MPREMOTE", str(fake))
-    assert flash._mpremote("socket://board", "exec", "1", settle_s=0).strip() == "ok"
+    assert flash.mpremote("socket://board", "exec", "1", settle_s=0).strip() == "ok"
     assert calls.read_text().count("x") == 2
     calls.write_text("")
     fake.write_text("#!/bin/sh\necho 'mpremote: could not enter raw repl' >&2; exit 1\n")
     with pytest.raises(FlashError, match="the raw REPL does not answer"):
-        flash._mpremote("socket://board", "exec", "1", settle_s=0)
+        flash.mpremote("socket://board", "exec", "1", settle_s=0)
 
 
 def test_a_board_flashed_as_another_bench_keeps_nothing_of_the_old_one(bench_board, tmp_path):

