@@ -164,9 +164,10 @@ def test_status_round_trips_to_the_frames_grid(v):
 
 @given(st.fixed_dictionaries({k: st.integers(v[2], v[3]) for k, v in
                               ((s[0], s) for s in __import__("bench.config", fromlist=["_INTS"])._INTS)}),
-       st.sampled_from(["debug", "info", "warn", "error"]), st.sampled_from(["pir", "radar", "both"]))
-def test_configuration_read_back_round_trips(ints, level, occupancy):
-    values = dict(ints, log_level=level, occupancy=occupancy)
+       st.sampled_from(["debug", "info", "warn", "error"]), st.sampled_from(["pir", "radar", "both"]),
+       st.sampled_from(["budget", "ladder"]))
+def test_configuration_read_back_round_trips(ints, level, occupancy, policy):
+    values = dict(ints, log_level=level, occupancy=occupancy, energy_policy=policy)
     frames = payload.encode_config(values)
     got = {}
     for n, frame in enumerate(frames):

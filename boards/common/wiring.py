@@ -92,6 +92,11 @@ def build(sleep):
     hw.port_pins = [machine.Pin(n, machine.Pin.OUT, value=0) for n in board.get("port_pins", ())]
     if "qi_pin" in board:
         hw.qi_pin = machine.Pin(board["qi_pin"], machine.Pin.OUT, value=0)
+    if "heater_pin" in board:
+        # Off until the firmware decides; 1 kHz is far above the pad's thermal time constant.
+        hw.heater_pwm = machine.PWM(machine.Pin(board["heater_pin"], machine.Pin.OUT, value=0))
+        hw.heater_pwm.freq(1000)
+        hw.heater_pwm.duty_u16(0)
     try:
         hw.queue_block = FileBlock("queue.bin", block_bytes(QUEUE_CAPACITY))
     except OSError:

@@ -1,9 +1,12 @@
 # The bench: sample the sensors, decide (battery, ports, sittings, energy policy), report.
 # `tick(now_ticks)` is called by the main loop; it returns how long the loop may sleep.
 
-from bench.battery import Battery
+from bench.battery import FULL, Battery
+from bench.budget import LEAN, EnergyBudget
+from bench.budget import mwh as battery_mwh
 from bench.config import Config
 from bench.console import Shell
+from bench.days import Days
 from bench.files import RamBlock
 from bench.health import Health
 from bench.heartbeat import Heartbeat
@@ -17,7 +20,6 @@ from bench.payload import (
     encode_sensor_fault,
     encode_status,
 )
-from bench.policy import SURVIVAL, EnergyPolicy
 from bench.ports import PortBank
 from bench.queue import CAPACITY, ReportQueue, block_bytes
 from bench.radar_power import RadarPower
@@ -31,6 +33,9 @@ from bench.version import VERSION
 from drivers.switch import LoadSwitch
 
 _SAVE_EVERY_MS = 3600000  # the battery's charge goes to flash hourly, and before a reboot
+_SAVE_MOVED_PM = 20  # ... and whenever it moved 2 % of the capacity: a brownout loses no more
+_LEAN_HOLD_S = 60  # lean: the radar confirms what the PIR saw, then goes off again
+_DAYLIGHT_MV = 8000  # the panel's voltage when it sees light (open circuit ~21 V, dark 0)
 QUEUE_CAPACITY = CAPACITY
 
 
@@ -58,14 +63,33 @@ class Bench(Life):
         self.sensors = Sensors(hw, self.cfg, self.log)
         gate = hw.radar_power_pin if self.sensors.radar is not None else None
         self.radar_power = RadarPower(LoadSwitch(gate) if gate is not None else None, self.log)
-        self.battery = Battery(self.cfg.v["battery_ah"])
-        self.battery.restore(self.health.state.get("charge_mas"))
+        self.battery = Battery(self.cfg.v["battery_ah"], self.cfg.v["full_mv"])
+        state = self.health.state
+        self.battery.restore(state.get("charge_mas"), state.get("gauge"), state.get("batt_mc"))
+        # A brownout is judged at the first sample: the battery's voltage says whether it was the
+        # battery's (then the charge is anchored at the empty point, and the bench starts quiet).
+        self.browned_out = self.health.cause == "brownout"
+        self.days = Days()
+        self.days.restore(state.get("days"))
         count = self.sensors.port_count
         self.ports = PortBank([LoadSwitch(pin) for pin in hw.port_pins[:count]], self.cfg, self.log)
         self.qi = LoadSwitch(hw.qi_pin) if hw.qi_pin is not None else None
         self.sitting = SittingSessions(self.log)
         self._stuck_seen = 0
-        self.policy = EnergyPolicy(self.log)
+        # The energy budget (bench/budget.py); the old threshold ladder stays as a reference.
+        self.budgeted = self.cfg.v["energy_policy"] == "budget"
+        if self.budgeted:
+            self.policy = EnergyBudget(self.log)
+        else:
+            from bench.policy import EnergyPolicy  # only the reference runs load the ladder
+
+            self.policy = EnergyPolicy(self.log)  # type: ignore[assignment]  # same interface, older update()
+        self.heating = None
+        if hw.heater_pwm is not None and self.cfg.v["heater_w"] > 0:  # only a bench with a heater loads it
+            from bench.heating import BatteryHeating
+            from drivers.heater import PwmHeater
+
+            self.heating = BatteryHeating(PwmHeater(hw.heater_pwm), self.cfg.v["heater_w"], self.log)
         self.window = ReportWindow()
         block = hw.queue_block
         if block is None:
@@ -91,8 +115,34 @@ class Bench(Life):
             count, self.cfg.v["occupancy"], self.cfg.v["sample_interval_s"], self.cfg.v["report_interval_s"]))
 
     def _save_state(self):
-        self.health.state["charge_mas"] = self.battery.charge_mas
+        state = self.health.state
+        state["charge_mas"], state["gauge"], state["batt_mc"] = self.battery.saved()
+        state["days"] = self.days.saved()
+        self.saved_charge = self.battery.charge_mas
         self.health.save(self.uptime)
+
+    def _judge_brownout(self, mv):
+        battery = self.battery
+        if battery.charge_mas is None:
+            battery.charge_mas = 0  # nothing kept: start from the bottom
+        measured = battery.emptied(mv)
+        if measured is False:
+            self.log.info("battery", "reset by a brownout with the battery at %s V: a supply dip, not an empty "
+                          "battery" % fixed(mv, 3))
+            return
+        self._anchored("empty after the brownout", measured)
+        if self.budgeted:
+            self.policy.go_quiet()
+            self.log.info("policy", "quiet after the brownout: loads off and Wi-Fi off until 5% of the charge "
+                          "can be taken out again")
+
+    def _anchored(self, what, measured):
+        b = self.battery
+        cap = b.capacity
+        if measured is not None:
+            self.log.info("battery", "%s: capacity measured %s Ah, now %s Ah (%d%% sure, %d measurement(s))" % (
+                what, fixed(measured // 360000, 1), fixed(cap.mas // 360000, 1), cap.sure_pct(), cap.measured))
+        self.log.info("battery", "charge set to %d%% (%s)" % (b.soc_permille() // 10, what))
 
     # -- what the loop and the console call --------------------------------------------------
 
@@ -101,7 +151,9 @@ class Bench(Life):
         return self.radio.report_interval_s(self.policy.report_interval_s(self.cfg.v))
 
     def request_reboot(self):
-        self.health.state["charge_mas"] = self.battery.charge_mas
+        state = self.health.state
+        state["charge_mas"], state["gauge"], state["batt_mc"] = self.battery.saved()
+        state["days"] = self.days.saved()
         self.health.intend("soft", self.uptime)
         self.reboot_requested = True
 
@@ -145,25 +197,50 @@ class Bench(Life):
         self.sensors.radar_on = self.radar_power.ready(now)
         s = self.sensors.read()
         temp = s.batt_mc if s.batt_mc is not None else s.air_mc
+        battery = self.battery
+        if temp is not None:
+            battery.temp_mc = temp
+        if self.browned_out and s.battery is not None:
+            self.browned_out = False
+            self._judge_brownout(s.battery[0])
         if s.battery is not None:
-            if self.battery.update(dt, s.battery[0], s.battery[1], v["rest_ma"], v["rest_s"] * 1000):
-                self.log.info("battery", "charge set to %d%% from rest voltage %s V" % (
-                    self.battery.soc_permille() // 10, fixed(s.battery[0], 3)))
-        if self.battery.charge_mas is not None:
-            self.usable = self.battery.usable_permille(25000 if temp is None else temp)
-            self.policy.update(self.usable, temp, v)
-        self.ports.allowed = self.policy.usb_allowed()
+            anchor = battery.update(dt, s.battery[0], s.battery[1], v["rest_ma"], v["rest_s"] * 1000)
+            if anchor:
+                self._anchored(("full at %s V" if anchor == FULL else "rest voltage %s V") % fixed(s.battery[0], 3),
+                               battery.measured)
+        policy = self.policy
+        if battery.charge_mas is not None:
+            self.usable = battery.usable_permille(25000 if temp is None else temp)
+            if self.budgeted:
+                policy.update(battery, temp, self.days, v["hysteresis_pct"])
+            else:
+                policy.update(self.usable, temp, v)  # type: ignore[call-arg]  # the ladder's update()
+        self.ports.allowed = policy.usb_allowed()
         self.ports.update(now, dt, s.ports)
         if self.qi is not None:
-            self.qi.set(self.policy.qi_allowed())
+            self.qi.set(policy.qi_allowed())
+        solar_mv = s.solar[0] if s.solar is not None else 0
+        if self.heating is not None:
+            self.heating.update(dt, s.batt_mc, s.battery[1] if s.battery is not None else 0, solar_mv,
+                                self.days.light_left_ms())
+        wifi = self.radio.wifi
+        if wifi is not None:
+            wifi.hold = policy.quiet()
+            wifi.lean = policy.level >= LEAN
         present = self._present(s, v)
         self.sitting.update(now, present, v["vacant_after_s"] * 1000, v["min_session_s"] * 1000,
                             v["max_session_s"] * 1000)
-        self.radar_power.update(now, present or bool(s.pir), v["radar_hold_s"], self.policy.level >= SURVIVAL)
-        self._account(s, dt)
+        hold = v["radar_hold_s"]
+        if policy.radar_held():
+            hold = _LEAN_HOLD_S if hold == 0 or hold > _LEAN_HOLD_S else hold
+        self.radar_power.update(now, present or bool(s.pir), hold, policy.quiet())
+        self._account(s, dt, temp, solar_mv >= _DAYLIGHT_MV)
         if now >= self.next_report:
             self._report(now, s)
-        if now >= self.next_save:
+        charge = battery.charge_mas
+        moved = charge is not None and self.saved_charge is not None and \
+            abs(charge - self.saved_charge) * 1000 >= battery.capacity_mas * _SAVE_MOVED_PM
+        if now >= self.next_save or moved:
             self._save_state()
             self.next_save = now + _SAVE_EVERY_MS
         if self.tracing:
@@ -182,14 +259,31 @@ class Bench(Life):
             present = False
         return present or bool(s.seat)
 
-    def _account(self, s, dt):
+    def _account(self, s, dt, temp, light):
         w = self.window
         solar_uw = 0
         if s.solar is not None and s.solar[1] > 0:
             solar_uw = s.solar[0] * s.solar[1]
             w.solar.add(solar_uw, dt)
         if s.battery is not None:
-            w.load.add(solar_uw - s.battery[0] * s.battery[1], dt)
+            batt_uw = s.battery[0] * s.battery[1]
+            load_uw = solar_uw - batt_uw
+            w.load.add(load_uw, dt)
+            # The bench's own need: the loads less the phones (through a ~90 % USB converter,
+            # a guess) and the heater.
+            ports_uw = 0
+            for port in self.ports.ports:
+                if port.switch.is_on:
+                    ports_uw += port.ma * 5000 * 10 // 9
+            heat = self.heating
+            heat_uw = 0 if heat is None else heat.watts * heat.share_pm * 1000
+            self.days.add(dt, load_uw - ports_uw - heat_uw, batt_uw, temp, light)
+            if self.days.day_over(battery_mwh(self.battery.capacity_mas), self.battery.soc_permille()):
+                d = self.days
+                self.log.info("days", "own need %s Wh a day, %s Wh into the battery a day, %d day(s) without a "
+                              "charge, daylight %d min, coldest %s C this week" % (
+                                  fixed(d.need_mwh, 3), fixed(d.intake_mwh, 3), d.dry, d.day_light_ms // 60000,
+                                  "?" if d.week_min_mc() is None else "%d" % (d.week_min_mc() // 1000)))
         if self.sensors.faults:
             w.faults |= self.sensors.faults
             self.sensors.faults = 0

@@ -37,12 +37,15 @@ _INTS = (
     ("cold_shift_pct", 10, 0, 50, "%", "pad and USB thresholds rise by this below 0 C"),
     ("rest_ma", 500, 10, 10000, "mA", "battery current below which it rests"),
     ("rest_s", 1800, 60, 86400, "s", "rest time before the voltage corrects the charge"),
+    ("full_mv", 14000, 13600, 15000, "mV", "battery voltage that, with the current tapered, means full"),
+    ("heater_w", 0, 0, 200, "W", "battery heater fitted on heater_pin: its power; 0 = none"),
 )
 
 # key, default, allowed values (None: any text matching the check in _text_ok).
 _TEXTS = (
     ("log_level", "info", ("debug", "info", "warn", "error")),
     ("occupancy", "both", ("pir", "radar", "both")),
+    ("energy_policy", "budget", ("budget", "ladder")),
     ("temp_batt_rom", "", None),
     ("temp_air_rom", "", None),
 )

@@ -1,8 +1,8 @@
 # The serial console's command shell: what a field engineer types on USB. Every line gets an
 # answer; unknown or malformed input gets one line starting "error:", never a traceback.
 from bench import config as schema
+from bench.capacity import ANCHORS
 from bench.log import level_name, level_named
-from bench.policy import NAMES as LEVELS
 from bench.ports import MODES
 from bench.units import clock, fixed
 
@@ -63,10 +63,14 @@ class Shell:
                 b.usable // 10, temp, " (estimated)" if b.battery.estimated else ""))
         else:
             self.out("battery not measured")
+        cap = b.battery.capacity
+        self.out("capacity %s Ah (battery_ah %d; %s, %d%% sure, %d measurement(s)); last anchor %s" % (
+            fixed(cap.mas // 360000, 1), b.cfg.v["battery_ah"], "learnt" if cap.measured else "as configured",
+            cap.sure_pct(), cap.measured, ANCHORS[cap.anchor]))
         if s.solar is not None:
             self.out("solar %s V %s A" % (fixed(s.solar[0], 3), _amps(s.solar[1])))
         self.out("policy %s; report every %d s, next in %d s" % (
-            LEVELS[b.policy.level], b.report_interval_s(), max(0, b.next_report - b.uptime) // 1000))
+            b.policy.name(), b.report_interval_s(), max(0, b.next_report - b.uptime) // 1000))
         failing = b.sensors.failing()
         self.out("sensors " + ("ok" if not failing else "failing: " + " ".join(failing)))
         q = b.queue

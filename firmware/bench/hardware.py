@@ -23,6 +23,7 @@ class Hardware:
         self.seed = 1  # randomness for the send jitter: the board's own random number source
         self.port_pins = []  # machine.Pin outputs, one per port's load switch
         self.qi_pin = None
+        self.heater_pwm = None  # machine.PWM on the battery heater's MOSFET (duty 0 at reset)
         self.clock = None  # () -> ticks_ms
         self.sleep = None  # (ms) -> None
         self.watchdog = None  # .feed()

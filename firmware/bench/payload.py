@@ -29,7 +29,8 @@ CONFIG_IDS = ("sample_interval_s", "report_interval_s", "heartbeat_s", "battery_
               "port_session_ma", "port_start_s", "port_end_s", "port_max_ma", "port_leak_ma", "port_retry_s",
               "port_retry_max_s", "radar_max_cm", "vacant_after_s", "min_session_s", "max_session_s",
               "shed_qi_pct", "shed_usb_pct", "slow_report_pct", "survival_pct", "hysteresis_pct",
-              "cold_shift_pct", "rest_ma", "rest_s", "log_level", "occupancy", "radar_hold_s")
+              "cold_shift_pct", "rest_ma", "rest_s", "log_level", "occupancy", "radar_hold_s",
+              "full_mv", "heater_w", "energy_policy")
 # The status frame, most significant bit first: (bits, field). docs/payload-v1.md has the units.
 STATUS_LAYOUT = ((8, "seq"), (7, "soc"), (8, "volts"), (12, "solar"), (12, "used"), (6, "sittings"),
                  (11, "occupied"), (4, "charges"), (10, "port"), (3, "ports"), (7, "faults"), (8, "temp"))

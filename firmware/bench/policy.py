@@ -1,6 +1,6 @@
-# The energy policy: a load-shedding ladder with hysteresis, driven by the battery's usable
-# charge and temperature. Wireless pad first, then USB ports, then the report cadence, and
-# last a survival mode that keeps only the controller and a daily heartbeat.
+# The old energy policy, kept as the reference the budget (bench/budget.py) is measured against
+# (`energy_policy: ladder`): a load-shedding ladder with hysteresis on the usable charge. Pad
+# first, then USB ports, then the report cadence, and last a daily heartbeat.
 
 NAMES = ("normal", "qi-off", "usb-off", "slow-reports", "survival")
 NORMAL = 0
@@ -71,6 +71,15 @@ class EnergyPolicy:
             ", battery outside -20..60 C" if self.outside else (", battery below 0 C" if self.cold else "")))
         self.level = level
         return True
+
+    def radar_held(self):
+        return self.level >= SURVIVAL
+
+    def quiet(self):
+        return False
+
+    def name(self):
+        return NAMES[self.level]
 
     def qi_allowed(self):
         return self.level < QI_OFF

@@ -1,5 +1,6 @@
 # What the bench keeps on flash across resets besides its configuration and report queue
-# (state.json): the boot count and health (bench/health.py) and the battery's charge. A
+# (state.json): the boot count and health (bench/health.py), the battery's charge and its fuel
+# gauge (bench/battery.py). A
 # damaged file, or a value of the wrong type, never stops a boot: that part starts afresh.
 import json
 
@@ -9,8 +10,12 @@ _STATE = "state.json"
 _COUNTS = ("boots", "charge_mas", "unproven", "safe_runs", "uptime_s")
 
 
+def _integer(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _count(value):
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return _integer(value) and value >= 0
 
 
 def load_state(store, log):
@@ -35,6 +40,13 @@ def load_state(store, log):
         checked["resets"] = resets
     if state.get("intent") in CAUSES:
         checked["intent"] = state["intent"]
+    # The fuel gauge (bench/capacity.py checks its own values) and the battery's temperature.
+    for key in ("gauge", "days"):  # their owners check the values themselves
+        values = state.get(key)
+        if isinstance(values, list) and all([_integer(n) for n in values]):
+            checked[key] = values
+    if _integer(state.get("batt_mc")) and -60000 <= state["batt_mc"] <= 100000:
+        checked["batt_mc"] = state["batt_mc"]
     return checked
 
 

@@ -16,6 +16,7 @@ _SESSION_TIMEOUT_MS = const(10000)  # CONNACK or PUBACK later than this: the ses
 _COMMANDS = const(4)
 _BUSY_MS = const(200)  # connecting, or a frame waits for its PUBACK: look again soon
 _IDLE_MS = const(30000)  # connected with nothing to send: the keepalive needs a ping a minute
+_LINGER_MS = const(20000)  # lean: the station stays this long after the queue emptied (commands)
 
 
 class WifiLink:
@@ -46,6 +47,11 @@ class WifiLink:
         self.wifi_attempts = 0
         self.sessions = 0
         self.troubles = 0  # failures of the station or the broker, for the report's radio bit
+        # The energy budget's say (bench/budget.py): `hold` keeps the station off (quiet after a
+        # brownout); `lean` connects only while frames wait, and leaves soon after.
+        self.hold = False
+        self.lean = False
+        self.idle_since = 0
 
     def _fail(self, now, why):
         self.troubles += 1
@@ -63,8 +69,24 @@ class WifiLink:
         self.mqtt = None
         self.in_flight = None
 
+    def _leave(self):
+        self._drop()
+        self.joining_until = 0
+        self.wlan.disconnect()
+        self.log.info("wifi", "station off until %s" % ("the battery has a margin back" if self.hold
+                                                         else "the next report (energy budget: lean)"))
+
     def tick(self, now):
         """One step; returns the ms until the link wants the next one."""
+        waiting = len(self.queue) or self.in_flight is not None
+        if waiting:
+            self.idle_since = now
+        if self.hold or (self.lean and not waiting):
+            on = self.wlan.isconnected() or self.joining_until
+            if on and (self.hold or now - self.idle_since >= _LINGER_MS):
+                self._leave()
+            if self.hold or not on:
+                return _IDLE_MS
         if not self.wlan.isconnected():
             self._drop()
             if self.joining_until and now < self.joining_until:

@@ -20,8 +20,10 @@ CONFIG_IDS = ("sample_interval_s", "report_interval_s", "heartbeat_s", "battery_
               "port_session_ma", "port_start_s", "port_end_s", "port_max_ma", "port_leak_ma", "port_retry_s",
               "port_retry_max_s", "radar_max_cm", "vacant_after_s", "min_session_s", "max_session_s",
               "shed_qi_pct", "shed_usb_pct", "slow_report_pct", "survival_pct", "hysteresis_pct",
-              "cold_shift_pct", "rest_ma", "rest_s", "log_level", "occupancy", "radar_hold_s")
-CHOICES = {"log_level": ("debug", "info", "warn", "error"), "occupancy": ("pir", "radar", "both")}
+              "cold_shift_pct", "rest_ma", "rest_s", "log_level", "occupancy", "radar_hold_s",
+              "full_mv", "heater_w", "energy_policy")
+CHOICES = {"log_level": ("debug", "info", "warn", "error"), "occupancy": ("pir", "radar", "both"),
+           "energy_policy": ("budget", "ladder")}
 STATUS_FIELDS = (("seq", 8), ("soc", 7), ("volts", 8), ("solar", 12), ("used", 12), ("sittings", 6),
                  ("occupied", 11), ("charges", 4), ("port", 10), ("ports", 3), ("faults", 7), ("temp", 8))
 

@@ -33,6 +33,7 @@ def _energy(totals: dict[str, Any], report_s: int) -> tuple[dict[str, Any], dict
         "demand_wh": round(e["demand_uwh"] / 1e6, 3),
         "stored_wh": round(e["stored_uwh"] / 1e6, 3),
         "loss_wh": round(e["loss_uwh"] / 1e6, 3),
+        "heater_wh": round(e["heater_uwh"] / 1e6, 3),
         "end_soc": round(e["end_soc_ppm"] / 1e6, 4),
         "report_intervals": intervals,
         "report_intervals_with_a_report": e["slots"],
@@ -126,13 +127,13 @@ class _Window:
 
 
 HOURLY = ("t_s", "soc", "solar_wh", "load_wh", "port_wh", "demand_wh", "ports_on", "powered", "battery_c",
-          "poa_wm2")
+          "poa_wm2", "heater_wh")
 
 
 def write_hourly(path: Path, rows: list[list[int]]) -> None:
     """plant.csv: the plant once an hour, energies summed from the start (docs/plant.md)."""
     with open(path, "w", encoding="utf-8", newline="\n") as f:
         f.write(",".join(HOURLY) + "\n")
-        for t, soc, solar, load, port, demand, on, powered, temp, poa in rows:
+        for t, soc, solar, load, port, demand, on, powered, temp, poa, heater in rows:
             f.write(f"{t},{soc / 1e6:.4f},{solar / 1e6:.3f},{load / 1e6:.3f},{port / 1e6:.3f},{demand / 1e6:.3f},"
-                    f"{on},{powered},{temp / 1000:.1f},{poa / 1000:.1f}\n")
+                    f"{on},{powered},{temp / 1000:.1f},{poa / 1000:.1f},{heater / 1e6:.3f}\n")

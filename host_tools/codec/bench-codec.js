@@ -17,8 +17,9 @@ var CONFIG_IDS = ["sample_interval_s", "report_interval_s", "heartbeat_s", "batt
   "port_retry_s", "port_retry_max_s", "radar_max_cm", "vacant_after_s", "min_session_s",
   "max_session_s", "shed_qi_pct", "shed_usb_pct", "slow_report_pct", "survival_pct",
   "hysteresis_pct", "cold_shift_pct", "rest_ma", "rest_s", "log_level", "occupancy",
-  "radar_hold_s"];
-var CHOICES = { log_level: ["debug", "info", "warn", "error"], occupancy: ["pir", "radar", "both"] };
+  "radar_hold_s", "full_mv", "heater_w", "energy_policy"];
+var CHOICES = { log_level: ["debug", "info", "warn", "error"], occupancy: ["pir", "radar", "both"],
+  energy_policy: ["budget", "ladder"] };
 var PORT_MODES = ["auto", "on", "off"];
 var STATUS_FIELDS = [["seq", 8], ["soc", 7], ["volts", 8], ["solar", 12], ["used", 12],
   ["sittings", 6], ["occupied", 11], ["charges", 4], ["port", 10], ["ports", 3], ["faults", 7],

@@ -13,7 +13,8 @@ class Plant:
         self.ports = ports
         self.radar = radar  # an LD2410 is fitted
         self.radar_on = radar  # its supply is on (boards with a radar switch turn it off)
-        self.battery = Battery(p["capacity_mams"], p["initial_ppm"], p["r_mohm"], p["tau_ms"], air_mc)
+        self.battery = Battery(p["capacity_mams"], p["initial_ppm"], p["r_mohm"], p["heat_j_k"], p["loss_mw_k"],
+                               air_mc)
         self.controller = Controller(p)
         self.on = True  # the load output: off after a low-voltage disconnect
         # The environment, as the trace's channels last set it (tape units).
@@ -40,9 +41,10 @@ class Plant:
     def soc_ppm(self):
         return self.battery.soc_ppm()
 
-    def step(self, dt_ms, ports_on, qi_on, heater_on):
-        """Run the plant for `dt_ms` with the outputs as the firmware left them. Returns True
-        if the low-voltage disconnect cut the loads during the step."""
+    def step(self, dt_ms, ports_on, qi_on, heater_pm=0):
+        """Run the plant for `dt_ms` with the outputs as the firmware left them (`heater_pm`:
+        the heater's PWM share, permille). Returns True if the low-voltage disconnect cut the
+        loads during the step."""
         if dt_ms <= 0:
             return False
         p = self.p
@@ -57,6 +59,7 @@ class Plant:
             if on:
                 delivered_mw += mw
         rest = b.rest_mv()
+        heater_mw = 0
         ctrl_mw = p["controller_ma"] * rest // 1000
         electronics_uws = ctrl_mw * dt_ms
         loads_mw = ctrl_mw
@@ -67,17 +70,23 @@ class Plant:
             loads_mw += delivered_mw * 1000000 // p["usb_ppm"]
             if qi_on:
                 loads_mw += self.qi_demand_mw * 1000000 // p["qi_ppm"]
-            if heater_on:
-                loads_mw += p["heater_mw"]
+            heater_mw = p["heater_mw"] * heater_pm // 1000
+            loads_mw += heater_mw
         self.wakes = 0
         self.tx_ms = 0
         available = panel_mw(self.poa_mwm2 // 1000, self.air_mc, p)
         accept_mw = accept_ma(b, b.temp_mc, p) * rest // 1000
         used = self.controller.harvest(available, loads_mw, accept_mw)
+        out_mw = available * p["mppt_ppm"] // 1000000
         ma = b.current_for(used - loads_mw, rest)
-        v = b.terminal_mv(ma, rest)
-        short = (ma * dt_ms - b.step(dt_ms, ma, rest)) * v // 1000  # uW*s the battery could not move
-        b.warm(dt_ms, self.air_mc, p["heater_mw"] if heater_on and self.on else 0)
+        # Absorption: past absorb_soc, with more on offer from the panel than the battery
+        # takes, the controller holds its absorption voltage and lets the current taper.
+        held = 0
+        if ma >= 0 and accept_mw < out_mw - loads_mw and b.soc_ppm() >= p["absorb_ppm"]:
+            held = p["absorb_mv"]
+        v = held or b.terminal_mv(ma, rest)
+        short = (ma * dt_ms - b.step(dt_ms, ma, rest, held)) * v // 1000  # uW*s the battery could not move
+        b.warm(dt_ms, self.air_mc, heater_mw if self.on else 0)
         harvest = used * dt_ms
         load = loads_mw * dt_ms
         if short > 0:
@@ -121,4 +130,5 @@ class Plant:
             "end_soc_ppm": self.battery.soc_ppm(),
             "brownouts": self.brownouts,
             "cold_charge_ms": self.cold_charge_ms,
+            "heater_uwh": self.battery.heater_uws // 3600,
         }

@@ -36,3 +36,19 @@ class FakePin:
         if self.handler is not None:
             if (rising and self.trigger & self.IRQ_RISING) or (falling and self.trigger & self.IRQ_FALLING):
                 self.handler(self)
+
+
+class FakePwm:
+    """machine.PWM as the heater's MOSFET sees it: the duty the firmware last wrote."""
+
+    def __init__(self):
+        self.duty = 0
+
+    def duty_u16(self, value=None):
+        if value is None:
+            return self.duty
+        self.duty = value
+        return None
+
+    def share_pm(self):
+        return self.duty * 1000 // 65535

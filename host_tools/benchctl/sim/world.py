@@ -12,7 +12,7 @@ from benchctl.sim.i2c import FakeI2C, Fault
 from benchctl.sim.ina import FakeINA219, FakeINA226, FakeINA3221
 from benchctl.sim.modem import FakeRak3172
 from benchctl.sim.onewire import FakeDS18B20, FakeOneWire
-from benchctl.sim.pins import FakePin
+from benchctl.sim.pins import FakePin, FakePwm
 from benchctl.sim.radar import FakeRadarUart
 from benchctl.sim.rng import Rng
 from benchctl.sim.server import NetworkServer
@@ -75,6 +75,7 @@ class World(InputSide, PlantSide, RadioSide):
             self.port_chips[i // 3].gates[i % 3] = self.port_pins[i]
             self.port_pins[i].on_change = self.port_chips[i // 3].changed
         self.qi_pin = FakePin() if "qi_pin" in board else None
+        self.heater_pwm = FakePwm() if "heater_pin" in board else None  # the battery heater's MOSFET
         self.onewire = None
         self.batt_temp = FakeDS18B20(0x0000A1B2C3D4, self.rng)
         self.air_temp = FakeDS18B20(0x0000A1B2C3E5, self.rng)
@@ -145,6 +146,7 @@ class World(InputSide, PlantSide, RadioSide):
         hw.radar_uart = self.radar
         hw.port_pins = self.port_pins
         hw.qi_pin = self.qi_pin
+        hw.heater_pwm = self.heater_pwm
         hw.radar_power_pin = self.radar_pin
         hw.queue_block = self.queue_block
         hw.modem_uart = self.modem
@@ -172,6 +174,8 @@ class World(InputSide, PlantSide, RadioSide):
             pin.value(0)
         if self.qi_pin is not None:
             self.qi_pin.level = 0
+        if self.heater_pwm is not None:
+            self.heater_pwm.duty = 0
         if self.radar_pin is not None:
             self.radar_pin.value(1)  # the load switch's default: powered
         for chip in (self.solar, self.battery):

@@ -28,7 +28,8 @@ class PlantSide:
         dt = t - self.now
         ports_on = [pin.level for pin in self.port_pins]
         plant.radar_on = self.radar is not None and (self.radar_pin is None or self.radar_pin.level)
-        cut = plant.step(dt, ports_on, self.qi_pin is not None and self.qi_pin.level, False)
+        heater = 0 if self.heater_pwm is None else self.heater_pwm.share_pm()
+        cut = plant.step(dt, ports_on, self.qi_pin is not None and self.qi_pin.level, heater)
         self._show(t, dt)
         if t // 3600000 != self._hour:
             self._hour = t // 3600000
@@ -41,7 +42,7 @@ class PlantSide:
         plant = self.plant
         row = (t // 1000, plant.soc_ppm(), plant.harvest_uws // 3600, plant.load_uws // 3600,
                plant.port_uws // 3600, plant.demand_uws // 3600, sum(ports_on) if plant.on else 0,
-               1 if plant.on else 0, plant.battery.temp_mc, plant.poa_mwm2)
+               1 if plant.on else 0, plant.battery.temp_mc, plant.poa_mwm2, plant.battery.heater_uws // 3600)
         if self.on_hour is not None:
             self.on_hour(row)  # to the host as it comes: a year of rows would fill the heap measured
         else:
@@ -75,7 +76,7 @@ class PlantSide:
         plant = self.plant
         plant.wakes += 1
         if self.wlan is not None:
-            plant.wifi = self.wlan.isconnected()
+            plant.wifi = self.wlan.since is not None  # the station draws while it connects, too
         bench = self.bench
         if bench is not None and bench.seq != self._seq:
             self._seq = bench.seq
@@ -91,6 +92,8 @@ class PlantSide:
             pin.value(0)
         if self.qi_pin is not None:
             self.qi_pin.level = 0
+        if self.heater_pwm is not None:
+            self.heater_pwm.duty = 0
         while not self.plant.on:
             t = self._peek_time()
             if t is None:

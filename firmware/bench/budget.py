@@ -1,0 +1,100 @@
+# The energy budget: loads are granted from the charge above a reserve, never by a fixed ladder.
+# The reserve is what the coldest likely temperature of the coming days will lock in the cells,
+# plus the bench's own need for the days until the battery can next charge — both measured on
+# the bench (bench/days.py). Reports are never shed for energy: they cost a few mWh a day.
+from micropython import const
+
+NAMES = ("normal", "qi-off", "usb-off", "lean", "quiet")
+NORMAL = const(0)
+QI_OFF = const(1)  # the pad (the least efficient way to charge a phone) waits for a margin
+USB_OFF = const(2)
+LEAN = const(3)  # below the reserve: the radar follows the PIR only, Wi-Fi connects only to send
+QUIET = const(4)  # after a brownout, until the battery has a margin back: every load off
+
+_PAD_MARGIN_PM = const(100)  # the pad needs 10 % of the capacity above the reserve
+_USB_MARGIN_PM = const(10)  # USB ports 1 %
+_QUIET_UNTIL_PM = const(50)  # quiet lasts until 5 % of the capacity can be taken out again
+# A charge only estimated from the flat middle of the voltage curve may be this far off
+# (13.0 V reads anywhere from 30 to 70 %): the reserve holds it back until an anchor.
+_UNSURE_PM = const(200)
+
+
+def mwh(mas):
+    """mA*s at the pack's 12.8 V nominal in mWh: x 12800 / 3600000, exactly."""
+    return mas * 16 // 4500
+
+
+class EnergyBudget:
+    def __init__(self, log):
+        self.log = log
+        self.level = NORMAL
+        self.reserve_mwh = 0
+        self.above_mwh = 0
+        self.cold_days = 0
+        self.why = ""
+
+    def update(self, battery, temp_mc, days, hyst_pct):
+        """Re-grant the loads from the battery's charge and the days' figures; True when the
+        level changed (the console gets the numbers behind it)."""
+        cap = battery.capacity_mas
+        coldest = days.coldest_mc(temp_mc)
+        locked = battery.locked_mas(coldest)
+        self.cold_days = days.days_until_charge()
+        need = days.need_mwh
+        unsure = cap * _UNSURE_PM // 1000 if battery.estimated else 0
+        self.reserve_mwh = mwh(locked + unsure) + self.cold_days * need
+        charge = battery.charge_mas or 0
+        self.above_mwh = mwh(charge) - self.reserve_mwh
+        if self.level == QUIET:
+            usable = battery.usable_permille(25000 if temp_mc is None else temp_mc)
+            level = QUIET if usable < _QUIET_UNTIL_PM else LEAN
+        else:
+            level = NORMAL
+            hyst = mwh(cap) * hyst_pct // 100 if self.level > NORMAL else 0
+            limits = ((QI_OFF, mwh(cap) * _PAD_MARGIN_PM // 1000), (USB_OFF, mwh(cap) * _USB_MARGIN_PM // 1000),
+                      (LEAN, 0))
+            for step, margin in limits:
+                # Down at once; back up past the margin plus the hysteresis.
+                back = margin + (hyst if step <= self.level else 0)
+                if self.above_mwh < back:
+                    level = step
+        if level == self.level:
+            return False
+        self.log.info("policy", "%s -> %s: reserve %s Wh (%d%% locked at %d C,%s %d day(s) of %s Wh until it can "
+                      "charge), %s Wh %s it" % (
+                          NAMES[self.level], NAMES[level], _wh(self.reserve_mwh),
+                          1000 * locked // cap // 10 if cap else 0, coldest // 1000,
+                          " 20% for a charge only estimated," if unsure else "", self.cold_days, _wh(need),
+                          _wh(self.above_mwh if self.above_mwh >= 0 else -self.above_mwh),
+                          "above" if self.above_mwh >= 0 else "short of"))
+        self.level = level
+        return True
+
+    def go_quiet(self):
+        self.level = QUIET
+
+    def name(self):
+        return NAMES[self.level]
+
+    def qi_allowed(self):
+        return self.level < QI_OFF
+
+    def usb_allowed(self):
+        return self.level < USB_OFF
+
+    def radar_held(self):
+        return self.level >= LEAN
+
+    def quiet(self):
+        return self.level == QUIET
+
+    def report_interval_s(self, cfg):
+        return cfg["report_interval_s"]
+
+    def sample_interval_s(self, cfg):
+        return cfg["sample_interval_s"]
+
+
+def _wh(mwh_value):
+    whole, frac = divmod(mwh_value, 1000)
+    return "%d.%d" % (whole, frac // 100)
