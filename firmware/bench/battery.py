@@ -75,6 +75,7 @@ class Battery:
             self.estimated = self.capacity.anchor == NONE
         if charge_mas is not None and 0 <= charge_mas <= self.capacity.mas:
             self.charge_mas = charge_mas
+            self.estimated = False  # a count kept across resets, not a guess off the flat curve
             if self.capacity.anchor == NONE:
                 self.capacity.set_anchor(RESTORED, charge_mas * 1000 // self.capacity.mas)
 
