@@ -132,3 +132,10 @@ def test_the_gauge_survives_state_json_and_keeps_counting_from_its_anchor():
     b = Capacity(100 * AH)
     assert b.restore(a.saved())
     assert b.set_anchor(FULL, 1000) == 30 * AH * 1000 // 750
+
+
+def test_a_supply_dip_on_a_first_boot_leaves_the_charge_to_the_voltage_curve():
+    gauge = Battery(100)
+    assert gauge.emptied(13_100) is False and gauge.charge_mas is None
+    gauge.update(0, 13_100, 0, 10, 10**12)
+    assert gauge.soc_permille() > 500

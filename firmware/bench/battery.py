@@ -60,7 +60,6 @@ class Battery:
         self.rest_ms = 0
         self._full_ms = 0
         self.temp_mc = None  # the battery's temperature as last seen (kept for a brownout)
-        self.anchor_ms = 0  # time since the last anchor, in this life
         self.measured = None  # what the last anchor measured of the capacity, mA*s, or None
 
     @property
@@ -97,12 +96,11 @@ class Battery:
         self.measured = self.capacity.set_anchor(kind, level)
         self.charge_mas = self.capacity.mas * level // 1000
         self.estimated = False
-        self.anchor_ms = 0
         return self.measured
 
     def update(self, dt_ms, mv, ma, rest_ma, rest_need_ms):
         """Count `ma` (positive charging) for `dt_ms`. Returns the anchor it met (FULL, REST)
-        or NONE; `capacity.last_mas` then says what it measured."""
+        or NONE; `measured` then says what it measured of the capacity."""
         if self.charge_mas is None:
             self.charge_mas = self.capacity.mas * ocv_permille(mv) // 1000
             return NONE
@@ -114,7 +112,6 @@ class Battery:
             self._residual = total - step * 1000
         cap = self.capacity
         cap.net_mas += step
-        self.anchor_ms += dt_ms
         charge = self.charge_mas + step
         self.charge_mas = 0 if charge < 0 else (cap.mas if charge > cap.mas else charge)
         # Full: the absorption voltage with the current tapered below C/50.

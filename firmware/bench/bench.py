@@ -122,10 +122,7 @@ class Bench(Life):
         self.health.save(self.uptime)
 
     def _judge_brownout(self, mv):
-        battery = self.battery
-        if battery.charge_mas is None:
-            battery.charge_mas = 0  # nothing kept: start from the bottom
-        measured = battery.emptied(mv)
+        measured = self.battery.emptied(mv)
         if measured is False:
             self.log.info("battery", "reset by a brownout with the battery at %s V: a supply dip, not an empty "
                           "battery" % fixed(mv, 3))
@@ -274,7 +271,7 @@ class Bench(Life):
             ports_uw = 0
             for port in self.ports.ports:
                 if port.switch.is_on:
-                    ports_uw += port.ma * 5000 * 10 // 9
+                    ports_uw += port.ma * (port.mv or 5000) * 10 // 9
             heat = self.heating
             heat_uw = 0 if heat is None else heat.watts * heat.share_pm * 1000
             self.days.add(dt, load_uw - ports_uw - heat_uw, batt_uw, temp, light)

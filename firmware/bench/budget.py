@@ -24,7 +24,24 @@ def mwh(mas):
     return mas * 16 // 4500
 
 
-class EnergyBudget:
+class Grants:
+    """What a policy grants, read off its level: the pad is off from level 1 and USB from
+    level 2, in the budget and in the ladder of bench/policy.py alike (each names its own)."""
+
+    names = NAMES
+    level = NORMAL
+
+    def name(self):
+        return self.names[self.level]
+
+    def qi_allowed(self):
+        return self.level < QI_OFF
+
+    def usb_allowed(self):
+        return self.level < USB_OFF
+
+
+class EnergyBudget(Grants):
     def __init__(self, log):
         self.log = log
         self.level = NORMAL
@@ -72,15 +89,6 @@ class EnergyBudget:
 
     def go_quiet(self):
         self.level = QUIET
-
-    def name(self):
-        return NAMES[self.level]
-
-    def qi_allowed(self):
-        return self.level < QI_OFF
-
-    def usb_allowed(self):
-        return self.level < USB_OFF
 
     def radar_held(self):
         return self.level >= LEAN

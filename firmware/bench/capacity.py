@@ -31,8 +31,7 @@ class Capacity:
         self.anchor = NONE
         self.anchor_pm = 0  # state of charge at the anchor, permille of the capacity
         self.net_mas = 0  # charge counted since the anchor, + into the battery
-        self.measured = 0  # measurements taken (the console and health frame show it)
-        self.last_mas = 0  # the last measurement
+        self.measured = 0  # measurements taken (the console shows it)
 
     def sure_pct(self):
         return self.sure * 100 // _SURE_MAX
@@ -51,7 +50,6 @@ class Capacity:
                 self.mas = (self.mas * self.sure + c * weight) // (self.sure + weight)
                 self.sure = self.sure + weight if self.sure + weight < _SURE_MAX else _SURE_MAX
                 self.measured += 1
-                self.last_mas = c
                 measured = c
         self.anchor = kind
         self.anchor_pm = soc_pm
@@ -61,21 +59,21 @@ class Capacity:
     # -- state.json ------------------------------------------------------------------------------
 
     def saved(self):
-        return [self.mas, self.sure, self.anchor, self.anchor_pm, self.net_mas, self.measured, self.last_mas]
+        return [self.mas, self.sure, self.anchor, self.anchor_pm, self.net_mas, self.measured]
 
     def restore(self, values):
         """From saved(); False (nothing changed) when the values do not make sense."""
-        if not isinstance(values, list) or len(values) != 7:
+        if not isinstance(values, list) or len(values) != 6:
             return False
         for v in values:
             if not isinstance(v, int) or isinstance(v, bool):
                 return False
-        mas, sure, anchor, anchor_pm, net, measured, last = values
+        mas, sure, anchor, anchor_pm, net, measured = values
         lo = self.guess_mas * _LOWEST_PM // 1000
         hi = self.guess_mas * _HIGHEST_PM // 1000
         if not (lo <= mas <= hi and 0 <= sure <= _SURE_MAX and 0 <= anchor < len(ANCHORS)
                 and 0 <= anchor_pm <= 1000 and -2 * hi <= net <= 2 * hi and measured >= 0):
             return False
         self.mas, self.sure, self.anchor, self.anchor_pm = mas, sure, anchor, anchor_pm
-        self.net_mas, self.measured, self.last_mas = net, measured, last
+        self.net_mas, self.measured = net, measured
         return True

@@ -26,9 +26,6 @@ class BatteryHeating:
         self.log = log
         self.share_pm = 0
         self.heating = False
-        self.from_battery_mas = 0  # what the control loop's probing took from the battery
-        self.energy_mwh = 0  # heat delivered, for the books
-        self._uws = 0
         self.gave_up = False  # until dusk: the day cannot warm the battery in time
         self._since_ms = 0  # heating this long, and from this temperature
         self._from_mc = 0
@@ -58,12 +55,6 @@ class BatteryHeating:
         light = solar_mv >= _DAYLIGHT_MV
         if not light:
             self.gave_up = False
-        if self.share_pm:
-            self._uws += self.watts * self.share_pm * dt_ms  # W * pm * ms = uW*s
-            self.energy_mwh += self._uws // 3600000
-            self._uws %= 3600000
-            if batt_ma < 0:
-                self.from_battery_mas += -batt_ma * dt_ms // 1000
         want = light and not self.gave_up and batt_mc is not None and (
             batt_mc < _START_MC or (self.heating and batt_mc < _STOP_MC))
         if want:

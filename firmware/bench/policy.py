@@ -2,6 +2,8 @@
 # (`energy_policy: ladder`): a load-shedding ladder with hysteresis on the usable charge. Pad
 # first, then USB ports, then the report cadence, and last a daily heartbeat.
 
+from bench.budget import Grants
+
 NAMES = ("normal", "qi-off", "usb-off", "slow-reports", "survival")
 NORMAL = 0
 QI_OFF = 1
@@ -16,7 +18,9 @@ _DISCHARGE_MAX_MC = 60000
 _TEMP_HYST_MC = 2000
 
 
-class EnergyPolicy:
+class EnergyPolicy(Grants):
+    names = NAMES
+
     def __init__(self, log):
         self.log = log
         self.level = NORMAL
@@ -77,15 +81,6 @@ class EnergyPolicy:
 
     def quiet(self):
         return False
-
-    def name(self):
-        return NAMES[self.level]
-
-    def qi_allowed(self):
-        return self.level < QI_OFF
-
-    def usb_allowed(self):
-        return self.level < USB_OFF
 
     def report_interval_s(self, cfg):
         if self.level >= SURVIVAL:
