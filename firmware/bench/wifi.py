@@ -73,7 +73,7 @@ class WifiLink:
         self._drop()
         self.joining_until = 0
         self.wlan.disconnect()
-        self.log.info("wifi", "station off until %s" % ("the battery has a margin back" if self.hold
+        self.log.debug("wifi", "station off until %s" % ("the battery has a margin back" if self.hold
                                                          else "the next report (energy budget: lean)"))
 
     def tick(self, now):
@@ -82,10 +82,10 @@ class WifiLink:
         if waiting:
             self.idle_since = now
         if self.hold or (self.lean and not waiting):
-            on = self.wlan.isconnected() or self.joining_until
-            if on and (self.hold or now - self.idle_since >= _LINGER_MS):
+            if not (self.wlan.isconnected() or self.joining_until):
+                return _IDLE_MS  # off, and nothing calls it on
+            if self.hold or now - self.idle_since >= _LINGER_MS:
                 self._leave()
-            if self.hold or not on:
                 return _IDLE_MS
         if not self.wlan.isconnected():
             self._drop()
