@@ -76,10 +76,29 @@ def test_ina226_sets_calibration_again_after_the_chip_lost_power():
     assert fake.cal == chip.cal and abs(chip.ma - 5000) <= 1
 
 
-@pytest.mark.parametrize(("shunt_uohm", "max_a"), [(1_000_000, 200), (50, 1)])
+@pytest.mark.parametrize(("shunt_uohm", "max_a"), [(1_000_000, 200), (1_000_000, 180)])
 def test_ina226_with_a_calibration_out_of_range_is_a_clear_error(shunt_uohm, max_a):
     with pytest.raises(ValueError, match="calibration"):
         INA226(FakeI2C(), 0x40, shunt_uohm=shunt_uohm, max_a=max_a)
+
+
+@pytest.mark.parametrize("chip_type", [INA219, INA226])
+@given(shunt_uohm=st.integers(50, 20_000), max_a=st.integers(1, 20), share=st.floats(-1, 1))
+def test_a_shunt_small_for_the_range_takes_a_coarser_lsb_and_still_measures(chip_type, shunt_uohm, max_a, share):
+    # The RP2040 board's INA219 on the default 2 mOhm solar shunt for 10 A asked for a
+    # calibration of 66928, past the register: the monitor failed and the bench saw no sun.
+    chip = chip_type(FakeI2C(), 0x40, shunt_uohm=shunt_uohm, max_a=max_a)
+    assert 0 < chip.cal <= chip_type.CAL_MAX
+    assert chip.lsb_ua >= (max_a * 1_000_000 + 32767) // 32768  # never finer than the datasheet's minimum
+    fake = (FakeINA219 if chip_type is INA219 else FakeINA226)(Rng(1), shunt_uohm)
+    full_scale_uv = 320_000 if chip_type is INA219 else 81_920  # INA219 at PGA /8; INA226 (7.6)
+    top_ua = min(max_a * 1_000_000, full_scale_uv * 1_000_000 // shunt_uohm)
+    fake.present, fake.uv, fake.ua = True, 12_000_000, int(share * top_ua)
+    chip = chip_type(bus_with(0x40, fake), 0x40, shunt_uohm, max_a)
+    chip.read()
+    shunt_lsb_ua = (10 if chip_type is INA219 else 2.5) * 1e6 / shunt_uohm  # 10 uV / 2.5 uV a step
+    # and the calibration's truncation to a whole number: a gain error of up to 1 / CAL
+    assert abs(chip.ma * 1000 - fake.ua) <= 2 * (chip.lsb_ua + shunt_lsb_ua) + 1000 + abs(fake.ua) / chip.cal
 
 
 def test_a_chip_that_does_not_answer_raises_oserror():

@@ -84,6 +84,22 @@ def test_no_charging_below_freezing_but_the_sun_still_runs_the_loads():
     assert plant.harvest_uws > 0
 
 
+def test_a_controller_without_cold_protection_is_booked_charging_cold_and_one_cooling_through_0_c_is_not():
+    plant = Plant(dict(P, cold_protect=False), 3, True, air_mc=-8000)
+    plant.battery.temp_mc = -8000
+    plant.poa_mwm2, plant.air_mc = 400_000, -8000
+    for _ in range(6):
+        plant.step(10_000, [0, 0, 0], False, False)
+    assert plant.cold_charge_ms == 60_000
+    cooling = Plant(P, 3, True, air_mc=-30000)
+    cooling.battery.charge = cooling.battery.capacity // 2
+    cooling.battery.temp_mc = 1  # just above 0 C in a hard frost: it cools through 0 C in this step
+    cooling.poa_mwm2 = 400_000
+    cooling.step(600_000, [0, 0, 0], False, False)
+    assert cooling.battery.temp_mc < 0 and cooling.battery.ma > 0
+    assert cooling.cold_charge_ms == 0
+
+
 def test_the_low_voltage_disconnect_cuts_the_loads_and_gives_them_back_once_the_battery_recovers():
     plant = Plant(P, 3, True, air_mc=10000)
     plant.battery.charge = plant.battery.capacity // 200  # 0.5 %

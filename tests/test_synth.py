@@ -86,3 +86,16 @@ def test_bad_arguments_exit_2_with_the_reason(tmp_path, capsys):
     assert "is not YYYY-MM-DD" in capsys.readouterr().err
     assert main(["synth", str(tmp_path / "x.jsonl"), "--site", "riga"]) == 2
     assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_plant_parameters_go_into_the_header_checked_before_anything_is_written(tmp_path, capsys):
+    out = tmp_path / "small.jsonl"
+    assert main(["synth", str(out), "--days", "1", "--plant", "battery_wh=256", "--plant", "heater_w=7.5"]) == 0
+    assert Trace(out).header.plant == {"seed": 1, "battery_wh": 256, "heater_w": 7.5}
+    bad = tmp_path / "bad.jsonl"
+    for pair, reason in (("batery_wh=256", "KEY one of panel_wp"), ("battery_wh", "KEY one of"),
+                         ("battery_wh=lots", "'lots' is not a number"), ("battery_wh=5", "must be 10..20000"),
+                         ("lvr_v=9.5", "must be above lvd_v"), ("seed=3", "KEY one of")):
+        assert main(["synth", str(bad), "--days", "1", "--plant", pair]) == 2, pair
+        assert reason in capsys.readouterr().err, pair
+        assert not bad.exists()

@@ -85,7 +85,8 @@ def test_a_lean_wifi_bench_keeps_its_station_off_between_reports_and_still_deliv
     trace.write_text(trace.read_text().replace('"start"', '"board": "esp32-wifi", "start"', 1))
     lean, console = run(tmp_path, trace, {"battery_ah": 20}, "lean")
     always, _ = run(tmp_path, trace, {"battery_ah": 20, "energy_policy": "ladder", "shed_qi_pct": 0,
-                                      "shed_usb_pct": 0, "slow_report_pct": 0, "survival_pct": 0}, "always")
+                                      "shed_usb_pct": 0, "slow_report_pct": 0, "survival_pct": 0, "cold_shift_pct": 0},
+                    "always")
     assert "-> lean" in console
     r = lean["reports"]
     assert r["dropped"] == 0 and r["delivered"] >= r["generated"] - 2

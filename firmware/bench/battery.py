@@ -66,6 +66,11 @@ class Battery:
     def capacity_mas(self):
         return self.capacity.mas
 
+    def gauge(self):
+        """The health frame's view of the gauge: capacity (mA*s), how sure (%), last anchor."""
+        c = self.capacity
+        return c.mas, c.sure_pct(), c.anchor
+
     def restore(self, charge_mas, gauge=None, temp_mc=None):
         """What state.json kept. A charge without the gauge's anchors (an older firmware, a
         bench in service) is the anchor to measure from."""

@@ -2,8 +2,7 @@
 # `tick(now_ticks)` is called by the main loop; it returns how long the loop may sleep.
 
 from bench.battery import FULL, Battery
-from bench.budget import LEAN, EnergyBudget
-from bench.budget import mwh as battery_mwh
+from bench.budget import QI_OFF, EnergyBudget
 from bench.config import Config
 from bench.console import Shell
 from bench.days import Days
@@ -90,6 +89,7 @@ class Bench(Life):
             from drivers.heater import PwmHeater
 
             self.heating = BatteryHeating(PwmHeater(hw.heater_pwm), self.cfg.v["heater_w"], self.log)
+            self.policy.heated = True
         self.window = ReportWindow()
         block = hw.queue_block
         if block is None:
@@ -179,7 +179,7 @@ class Bench(Life):
         if self.heartbeat.due(self.uptime):
             free = self.hw.free_heap
             self.heartbeat.beat(self.uptime, self.sensors.errors, self.radio.troubles(), self.queue,
-                                None if free is None else free(), self.radio.health_every_ms())
+                                None if free is None else free(), self.radio.health_every_ms(), self.battery.gauge())
         wait = self.next_sample - self.uptime
         radio_wait = self.radio_due - self.uptime
         self.crashes_in_row = 0
@@ -223,7 +223,7 @@ class Bench(Life):
         wifi = self.radio.wifi
         if wifi is not None:
             wifi.hold = policy.quiet()
-            wifi.lean = policy.level >= LEAN
+            wifi.lean = policy.level >= QI_OFF  # connected time is granted like the pad: 10 % above the reserve
         present = self._present(s, v)
         self.sitting.update(now, present, v["vacant_after_s"] * 1000, v["min_session_s"] * 1000,
                             v["max_session_s"] * 1000)
@@ -275,10 +275,10 @@ class Bench(Life):
             heat = self.heating
             heat_uw = 0 if heat is None else heat.watts * heat.share_pm * 1000
             self.days.add(dt, load_uw - ports_uw - heat_uw, batt_uw, temp, light)
-            if self.days.day_over(battery_mwh(self.battery.capacity_mas), self.battery.soc_permille()):
+            if self.days.day_over(self.battery.soc_permille()):
                 d = self.days
-                self.log.info("days", "own need %s Wh a day, %s Wh into the battery a day, %d day(s) without a "
-                              "charge, daylight %d min, coldest %s C this week" % (
+                self.log.info("days", "own need %s Wh a day, %s Wh into the battery a day, %d dry day(s) in a row "
+                              "(the battery gave more than it took), daylight %d min, coldest %s C this week" % (
                                   fixed(d.need_mwh, 3), fixed(d.intake_mwh, 3), d.dry, d.day_light_ms // 60000,
                                   "?" if d.week_min_mc() is None else "%d" % (d.week_min_mc() // 1000)))
         if self.sensors.faults:

@@ -48,7 +48,7 @@ class EnergyBudget(Grants):
         self.reserve_mwh = 0
         self.above_mwh = 0
         self.cold_days = 0
-        self.why = ""
+        self.heated = False  # a battery heater is fitted: a frozen battery can still be charged
 
     def update(self, battery, temp_mc, days, hyst_pct):
         """Re-grant the loads from the battery's charge and the days' figures; True when the
@@ -56,7 +56,7 @@ class EnergyBudget(Grants):
         cap = battery.capacity_mas
         coldest = days.coldest_mc(temp_mc)
         locked = battery.locked_mas(coldest)
-        self.cold_days = days.days_until_charge()
+        self.cold_days = days.days_until_charge(temp_mc is not None and temp_mc < 0 and not self.heated)
         need = days.need_mwh
         unsure = cap * _UNSURE_PM // 1000 if battery.estimated else 0
         self.reserve_mwh = mwh(locked + unsure) + self.cold_days * need

@@ -27,7 +27,7 @@ class Heartbeat:
     def due(self, uptime_ms):
         return uptime_ms >= self.next_ms
 
-    def beat(self, uptime_ms, sensor_errors, radio_troubles, queue, free_heap, frame_every_ms):
+    def beat(self, uptime_ms, sensor_errors, radio_troubles, queue, free_heap, frame_every_ms, gauge=None):
         """The hour's metrics on the console, and as a frame when one is due."""
         errors = []
         for role in HEALTH_SENSORS:
@@ -46,7 +46,7 @@ class Heartbeat:
                                         named or "none", radio, len(queue), heap))
         if uptime_ms >= self.next_frame_ms and len(queue) < _BACKLOG:
             queue.put(FPORT_EVENT, encode_health(uptime_ms // HOUR_MS, self.health.resets, self.overruns, errors,
-                                                 radio, len(queue), free_heap))
+                                                 radio, len(queue), free_heap, gauge))
             self.next_frame_ms = uptime_ms + frame_every_ms - HOUR_MS // 60
         self.overruns = 0
         self.next_ms += HOUR_MS

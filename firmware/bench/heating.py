@@ -2,13 +2,18 @@
 # Smiltene winter the box stays below it for months. The heater takes only the panel's surplus:
 # its PWM share climbs while the battery does not discharge and halves when it does (additive
 # increase, multiplicative decrease), so the heat is power the cold battery could not have
-# stored anyway. Heat that cannot bring the battery into its charge window before dusk buys
-# nothing, so after an hour the warming rate is projected to the end of the daylight and
-# the heater gives up for the day when it falls short.
+# stored anyway. Once the battery can charge, the heater only holds it at +1..+3 C and the
+# surplus goes into the cells. Heat that cannot bring the battery into its charge window
+# before dusk buys nothing, so after an hour the warming rate is projected to the end of the
+# daylight and the heater gives up for the day when it falls short.
 from micropython import const
 
 _START_MC = const(2000)  # heat below +2 C ...
 _STOP_MC = const(5000)  # ... up to +5 C: a few degrees of margin over the charge window
+# Inside the charge window the heater only holds the battery between these two, and the rest
+# of the surplus charges it: heat past them would be charge lost.
+_HOLD_LO_MC = const(1000)
+_HOLD_HI_MC = const(3000)
 _STEP_PM = const(40)  # share added per sample while the battery holds (full power in ~4 min at 10 s)
 # A battery discharging more than this while heating: the surplus is used up (two steps of the
 # INA226 on its 1 mOhm shunt, 2.5 uV each: datasheet 7.6.1.2).
@@ -71,7 +76,10 @@ class BatteryHeating:
             self.heating = True
             if batt_ma < -_DRAW_MA:
                 self.share_pm //= 2
-            elif batt_ma >= 0 and self.share_pm < 1000:
+            elif batt_mc >= _HOLD_HI_MC:
+                # In the charge window the surplus is the battery's: heat only to hold it there.
+                self.share_pm = self.share_pm - _STEP_PM if self.share_pm > _STEP_PM else 0
+            elif (batt_mc < _HOLD_LO_MC) and batt_ma >= 0 and self.share_pm < 1000:
                 self.share_pm = self.share_pm + _STEP_PM if self.share_pm + _STEP_PM < 1000 else 1000
         self.heater.set(self.share_pm)
         return self.share_pm

@@ -126,13 +126,15 @@ def encode_safe_mode(boots_in_window, entered):
 
 
 HEALTH_SENSORS = ("solar", "battery", "batt_temp", "air_temp", "pir", "radar", "ports")
-HEALTH_BYTES = const(20)
+HEALTH_BYTES = const(24)
 
 
-def encode_health(uptime_h, resets, overruns, errors, radio, queued, free_heap):
+def encode_health(uptime_h, resets, overruns, errors, radio, queued, free_heap, gauge=None):
     """FPort 2 health event: this life's uptime (h, u16); resets since the first boot by
     cause (5 x u8); loop overruns, sensor errors per HEALTH_SENSORS and radio troubles in the
-    last period (u8 each); frames waiting (u16); free heap in KB (255: unknown or more)."""
+    last period (u8 each); frames waiting (u16); free heap in KB (255: unknown or more); the
+    fuel gauge as (capacity mA*s, how sure %, last anchor) or None: the capacity it learnt in
+    0.1 Ah (u16, 0xFFFF unknown), how sure (%, 255 unknown), its last anchor (bench/capacity.py ANCHORS)."""
     out = bytearray(HEALTH_BYTES)
     out[0] = EVENT_HEALTH
     uptime_h = _clamp(uptime_h, 0xFFFF)
@@ -146,6 +148,13 @@ def encode_health(uptime_h, resets, overruns, errors, radio, queued, free_heap):
     queued = _clamp(queued, 0xFFFF)
     out[17], out[18] = queued >> 8, queued & 0xFF
     out[19] = 255 if free_heap is None else _clamp(free_heap // 1024, 255)
+    if gauge is None:
+        out[20], out[21], out[22] = 0xFF, 0xFF, 255
+    else:
+        dah = _clamp((gauge[0] + 180000) // 360000, 0xFFFE)  # mA*s to 0.1 Ah, rounded
+        out[20], out[21] = dah >> 8, dah & 0xFF
+        out[22] = _clamp(gauge[1], 100)
+        out[23] = gauge[2]
     return bytes(out)
 
 

@@ -34,6 +34,12 @@ class Ina2xx:
         # Current_LSB = largest current / 2**15, rounded up to a whole microamp.
         self.lsb_ua = (max_a * 1000000 + 32767) // 32768
         self.cal = self.CAL_NUMERATOR // (self.lsb_ua * shunt_uohm)
+        if self.cal > self.CAL_MAX:
+            # A small shunt for the range (an INA219 on 2 mOhm for 10 A): the smallest LSB whose
+            # calibration fits the register. The datasheet's LSB is a minimum (INA219 8.5.1,
+            # INA226 7.5.1): a larger one loses resolution, never range.
+            self.lsb_ua = -(-self.CAL_NUMERATOR // (self.CAL_MAX * shunt_uohm))
+            self.cal = self.CAL_NUMERATOR // (self.lsb_ua * shunt_uohm)
         if not 0 < self.cal <= self.CAL_MAX:
             raise ValueError("%s at 0x%02x: shunt %d uohm and %d A give calibration %d, outside 1..%d; "
                              "check the shunt value" % (self.NAME, addr, shunt_uohm, max_a, self.cal, self.CAL_MAX))

@@ -118,6 +118,28 @@ def do_decode(argv: list[str]) -> int:
     return 0
 
 
+def _plant_overrides(pairs: list[str]) -> dict[str, float] | str:
+    """--plant KEY=VALUE pairs as the header's plant object, checked; or what is wrong."""
+    from benchctl.plant.params import PARAMS, check
+
+    known = [spec[0] for spec in PARAMS if spec[0] != "seed"]
+    plant: dict[str, float] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or key not in known:
+            return f"--plant {pair!r}: give KEY=VALUE with KEY one of {', '.join(known)}"
+        try:
+            value = float(text)
+        except ValueError:
+            return f"--plant {pair!r}: {text!r} is not a number"
+        plant[key] = int(value) if value.is_integer() else value
+    try:
+        check(plant)
+    except ValueError as e:
+        return f"--plant: {e}"
+    return plant
+
+
 def do_synth(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="benchctl synth",
                                 description="Write a synthetic environment trace (closed loop) for a site and a period.")
@@ -128,6 +150,8 @@ def do_synth(argv: list[str]) -> int:
     p.add_argument("--site", default="smiltene", help="site (default smiltene: 57.42 N 25.90 E, a flat panel)")
     p.add_argument("--board", default="esp32-rak3172", help="board named in the header")
     p.add_argument("--step", type=int, default=300, help="weather sample every STEP seconds (default 300)")
+    p.add_argument("--plant", action="append", default=[], metavar="KEY=VALUE",
+                   help="a plant parameter for the header, e.g. battery_wh=256 (docs/plant.md; repeat for more)")
     args = p.parse_args(argv)
     import re
 
@@ -140,7 +164,12 @@ def do_synth(argv: list[str]) -> int:
         print(f"benchctl synth: need a known site ({', '.join(SITES)}), 1..3660 days and a 10..3600 s step",
               file=sys.stderr)
         return 2
-    path = write(args.out, args.start + "T00:00:00Z", args.days, args.seed, args.site, args.board, step_s=args.step)
+    plant = _plant_overrides(args.plant)
+    if isinstance(plant, str):
+        print(f"benchctl synth: {plant}", file=sys.stderr)
+        return 2
+    path = write(args.out, args.start + "T00:00:00Z", args.days, args.seed, args.site, args.board, step_s=args.step,
+                 plant=plant)
     print(f"benchctl synth: {path}: {args.site}, {args.days} day(s) from {args.start}, seed {args.seed}")
     return 0
 
@@ -262,8 +291,14 @@ def do_virtual(argv: list[str]) -> int:
     return 0
 
 
+def do_size(argv: list[str]) -> int:
+    from benchctl.size import main as size
+
+    return size(argv)
+
+
 COMMANDS = {"replay": do_replay, "decode": do_decode, "synth": do_synth, "console": do_console, "flash": do_flash,
-            "virtual": do_virtual}
+            "virtual": do_virtual, "size": do_size}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -276,7 +311,8 @@ def main(argv: list[str] | None = None) -> int:
               "  console  a bench's serial console, with --record for a trace (benchctl console -h)\n"
               "  flash    MicroPython, firmware, id, config and secrets on a board, verified and booted "
               "(benchctl flash -h)\n"
-              "  virtual  a virtual bench board on a pseudo-terminal (benchctl virtual -h)", file=sys.stderr)
+              "  virtual  a virtual bench board on a pseudo-terminal (benchctl virtual -h)\n"
+              "  size     panel, battery and heater for a Smiltene winter (benchctl size -h)", file=sys.stderr)
         return 0 if argv and argv[0] in ("-h", "--help") else 2
     return COMMANDS[argv[0]](argv[1:])
 

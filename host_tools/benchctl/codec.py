@@ -12,6 +12,7 @@ PORT_FAULTS = ("over-current", "current while off")
 SENSOR_ROLES = ("solar", "battery", "batt_temp", "air_temp", "pir", "radar", "port1", "port2", "port3",
                 "port4", "port5", "port6", "port7", "port8")
 SENSOR_KINDS = ("not answering", "stuck", "bad data")
+GAUGE_ANCHORS = ("none", "full", "empty", "rest", "restored")  # firmware/bench/capacity.py
 HEALTH_SENSORS = ("solar", "battery", "batt_temp", "air_temp", "pir", "radar", "ports")
 COMMAND_SOURCES = ("lorawan", "mqtt")
 REJECTIONS = ("malformed", "bad value", "unknown", "not fitted")
@@ -75,13 +76,29 @@ def _pick(table: tuple[str, ...], code: int, what: str) -> str:
     return table[code - 1]
 
 
+def _gauge(data: bytes) -> dict[str, Any]:
+    dah = (data[20] << 8) | data[21]
+    if data[22] > 100 and data[22] != 255:
+        raise DecodeError(f"gauge sureness must be 0..100 % or 255, got {data[22]}")
+    return {"capacity_ah": None if dah == 0xFFFF else dah / 10, "capacity_sure_pct": None if data[22] == 255 else data[22],
+            "gauge_anchor": _anchor(data[23])}
+
+
+def _anchor(code: int) -> str:
+    if code >= len(GAUGE_ANCHORS):
+        raise DecodeError(f"unknown gauge anchor code {code}")
+    return GAUGE_ANCHORS[code]
+
+
 def _event(data: bytes) -> dict[str, Any]:
     if not data:
         raise DecodeError("an event frame (FPort 2) needs at least its type byte")
-    kind, sizes = data[0], {1: 7, 2: 7, 3: 5, 4: 3, 5: 4, 6: 20}
+    kind, sizes = data[0], {1: 7, 2: 7, 3: 5, 4: 3, 5: 4, 6: 24}
     if kind not in sizes:
         raise DecodeError(f"unknown event type {kind}")
-    if len(data) != sizes[kind]:
+    if kind == 6 and len(data) == 20:
+        pass  # a health frame from before the fuel gauge (firmware 0.1): no gauge bytes
+    elif len(data) != sizes[kind]:
         raise DecodeError(f"event type {kind} is {sizes[kind]} bytes, got {len(data)}")
     if kind == 1:
         if data[4] >= len(RESET_CAUSES) and data[4] != 255:
@@ -101,11 +118,14 @@ def _event(data: bytes) -> dict[str, Any]:
         return {"frame": "command_rejected", "source": _pick(COMMAND_SOURCES, data[1], "command source"),
                 "fport": data[2], "reason": _pick(REJECTIONS, data[3], "rejection")}
     if kind == 6:
-        return {"frame": "health", "uptime_h": (data[1] << 8) | data[2],
-                "resets": {cause: data[3 + i] for i, cause in enumerate(RESET_CAUSES)},
-                "overruns": data[8], "sensor_errors": {role: data[9 + i] for i, role in enumerate(HEALTH_SENSORS)},
-                "radio_troubles": data[16], "queued": (data[17] << 8) | data[18],
-                "free_heap_kb": None if data[19] == 255 else data[19]}
+        health = {"frame": "health", "uptime_h": (data[1] << 8) | data[2],
+                  "resets": {cause: data[3 + i] for i, cause in enumerate(RESET_CAUSES)},
+                  "overruns": data[8], "sensor_errors": {role: data[9 + i] for i, role in enumerate(HEALTH_SENSORS)},
+                  "radio_troubles": data[16], "queued": (data[17] << 8) | data[18],
+                  "free_heap_kb": None if data[19] == 255 else data[19]}
+        if len(data) == 24:
+            health.update(_gauge(data))
+        return health
     if data[1] > 1:
         raise DecodeError(f"safe mode flag must be 0 or 1, got {data[1]}")
     return {"frame": "safe_mode", "entered": data[1] == 1, "boots": data[2]}

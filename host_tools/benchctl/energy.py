@@ -103,6 +103,12 @@ def stress_trace() -> str:
     return str(path)
 
 
+def print_table(table: list[list[str]]) -> None:
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    for r in table:
+        print("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+
+
 def bench(traces: list[str] | None = None, workers: int = 2) -> list[dict[str, Any]]:
     OUT.mkdir(parents=True, exist_ok=True)
     traces = traces or [str(SYNTHETIC / "smiltene-december.jsonl.gz"), stress_trace(),
@@ -121,10 +127,7 @@ def bench(traces: list[str] | None = None, workers: int = 2) -> list[dict[str, A
               f"{firmware['summary']['plant']['electronics_wh']:.0f} Wh, phones asked "
               f"{firmware['summary']['plant']['demand_wh']:.1f} Wh; upper bound at the ports {bound:.1f} Wh")
         head = ["policy", "brownouts", "telemetry", "port service", "port energy vs bound", "min SoC", "cold charge s"]
-        table = [head, *[row(r, bound) for r in results]]
-        widths = [max(len(r[i]) for r in table) for i in range(len(head))]
-        for r in table:
-            print("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+        print_table([head, *[row(r, bound) for r in results]])
         png = OUT / f"{name}.png"
         plot(results, f"{name}: state of charge, harvest, load and ports, by policy", png)
         print(f"  plots: {png.relative_to(REPO)}")
@@ -134,7 +137,13 @@ def bench(traces: list[str] | None = None, workers: int = 2) -> list[dict[str, A
 
 
 def main() -> int:
+    from benchctl import winters
+
+    if sys.argv[1:] == ["winters"]:
+        winters.report(winters.run())
+        return 0
     bench(sys.argv[1:] or None)
+    winters.report(winters.run())
     return 0
 
 

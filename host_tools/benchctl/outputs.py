@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from benchctl.paths import firmware_on_path
+from benchctl.plant.plant import OWN
 from benchctl.trace import Trace
 
 
@@ -34,6 +35,9 @@ def _energy(totals: dict[str, Any], report_s: int) -> tuple[dict[str, Any], dict
         "stored_wh": round(e["stored_uwh"] / 1e6, 3),
         "loss_wh": round(e["loss_uwh"] / 1e6, 3),
         "heater_wh": round(e["heater_uwh"] / 1e6, 3),
+        "pad_wh": round(e["pad_uwh"] / 1e6, 3),
+        "pad_demand_wh": round(e["pad_demand_uwh"] / 1e6, 3),
+        "own_wh": {name: round(uwh / 1e6, 3) for name, uwh in zip(OWN, e["own_uwh"])},
         "end_soc": round(e["end_soc_ppm"] / 1e6, 4),
         "report_intervals": intervals,
         "report_intervals_with_a_report": e["slots"],

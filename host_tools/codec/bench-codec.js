@@ -8,6 +8,7 @@ var PORT_FAULTS = ["over-current", "current while off"];
 var SENSOR_ROLES = ["solar", "battery", "batt_temp", "air_temp", "pir", "radar", "port1", "port2",
   "port3", "port4", "port5", "port6", "port7", "port8"];
 var SENSOR_KINDS = ["not answering", "stuck", "bad data"];
+var GAUGE_ANCHORS = ["none", "full", "empty", "rest", "restored"]; // firmware/bench/capacity.py
 var HEALTH_SENSORS = ["solar", "battery", "batt_temp", "air_temp", "pir", "radar", "ports"];
 var COMMAND_SOURCES = ["lorawan", "mqtt"];
 var REJECTIONS = ["malformed", "bad value", "unknown", "not fitted"];
@@ -78,9 +79,10 @@ function pick(table, code, what) {
 function event(bytes) {
   if (bytes.length === 0) fail("an event frame (FPort 2) needs at least its type byte");
   var kind = bytes[0];
-  var sizes = { 1: 7, 2: 7, 3: 5, 4: 3, 5: 4, 6: 20 };
+  var sizes = { 1: 7, 2: 7, 3: 5, 4: 3, 5: 4, 6: 24 };
   if (!sizes[kind]) fail("unknown event type " + kind);
-  if (bytes.length !== sizes[kind]) fail("event type " + kind + " is " + sizes[kind] + " bytes, got " + bytes.length);
+  // A 20-byte health frame is from before the fuel gauge (firmware 0.1): no gauge bytes.
+  if (bytes.length !== sizes[kind] && !(kind === 6 && bytes.length === 20)) fail("event type " + kind + " is " + sizes[kind] + " bytes, got " + bytes.length);
   if (kind === 1) {
     if (bytes[4] >= RESET_CAUSES.length && bytes[4] !== 255) fail("unknown reset cause code " + bytes[4]);
     return { frame: "boot", firmware: bytes[1] + "." + bytes[2] + "." + bytes[3],
@@ -103,9 +105,18 @@ function event(bytes) {
     var resets = {}, errors = {}, i;
     for (i = 0; i < RESET_CAUSES.length; i++) resets[RESET_CAUSES[i]] = bytes[3 + i];
     for (i = 0; i < HEALTH_SENSORS.length; i++) errors[HEALTH_SENSORS[i]] = bytes[9 + i];
-    return { frame: "health", uptime_h: bytes[1] * 256 + bytes[2], resets: resets, overruns: bytes[8],
+    var health = { frame: "health", uptime_h: bytes[1] * 256 + bytes[2], resets: resets, overruns: bytes[8],
       sensor_errors: errors, radio_troubles: bytes[16], queued: bytes[17] * 256 + bytes[18],
       free_heap_kb: bytes[19] === 255 ? null : bytes[19] };
+    if (bytes.length === 24) {
+      var dah = bytes[20] * 256 + bytes[21];
+      if (bytes[22] > 100 && bytes[22] !== 255) fail("gauge sureness must be 0..100 % or 255, got " + bytes[22]);
+      health.capacity_ah = dah === 0xFFFF ? null : dah / 10;
+      health.capacity_sure_pct = bytes[22] === 255 ? null : bytes[22];
+      if (bytes[23] >= GAUGE_ANCHORS.length) fail("unknown gauge anchor code " + bytes[23]);
+      health.gauge_anchor = GAUGE_ANCHORS[bytes[23]];
+    }
+    return health;
   }
   if (bytes[1] > 1) fail("safe mode flag must be 0 or 1, got " + bytes[1]);
   return { frame: "safe_mode", entered: bytes[1] === 1, boots: bytes[2] };

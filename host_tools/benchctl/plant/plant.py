@@ -5,6 +5,7 @@ from benchctl.plant.battery import Battery
 from benchctl.plant.panel import Controller, accept_ma, panel_mw
 
 _USB_MV = 5000
+OWN = ("controller", "board_asleep", "awake", "radar", "lora_tx", "wifi")  # Plant.own_uws, in order
 
 
 class Plant:
@@ -33,6 +34,9 @@ class Plant:
         self.electronics_uws = 0  # the controller board, radar, radio, charge controller
         self.port_uws = 0  # delivered at the ports' 5 V
         self.demand_uws = 0  # what the devices plugged in wanted, on or off
+        self.pad_uws = 0  # delivered to the phone on the wireless pad
+        self.pad_demand_uws = 0  # what the phone on the pad wanted, on or off
+        self.own_uws = [0] * 6  # controller, board asleep, awake, radar, LoRa transmitting, Wi-Fi: OWN
         self.cold_charge_ms = 0
         self.brownouts = 0
         self.min_soc_ppm = self.battery.soc_ppm()
@@ -62,14 +66,22 @@ class Plant:
         heater_mw = 0
         ctrl_mw = p["controller_ma"] * rest // 1000
         electronics_uws = ctrl_mw * dt_ms
+        own = self.own_uws
+        own[0] += electronics_uws
         loads_mw = ctrl_mw
         if self.on:
-            base = p["sleep_mw"] + (p["radar_mw"] if self.radar_on else 0) + (p["wifi_mw"] if self.wifi else 0)
-            electronics_uws += base * dt_ms + p["awake_mw"] * p["awake_ms"] * self.wakes + p["tx_mw"] * self.tx_ms
+            # Each part of the bench's own need apart, for the benchmark's table (docs/energy.md).
+            parts = (p["sleep_mw"] * dt_ms, p["awake_mw"] * p["awake_ms"] * self.wakes,
+                     p["radar_mw"] * dt_ms if self.radar_on else 0, p["tx_mw"] * self.tx_ms,
+                     p["wifi_mw"] * dt_ms if self.wifi else 0)
+            for i in range(5):
+                own[i + 1] += parts[i]
+                electronics_uws += parts[i]
             loads_mw = electronics_uws // dt_ms
             loads_mw += delivered_mw * 1000000 // p["usb_ppm"]
             if qi_on:
                 loads_mw += self.qi_demand_mw * 1000000 // p["qi_ppm"]
+                self.pad_uws += self.qi_demand_mw * dt_ms
             heater_mw = p["heater_mw"] * heater_pm // 1000
             loads_mw += heater_mw
         self.wakes = 0
@@ -86,6 +98,9 @@ class Plant:
             held = p["absorb_mv"]
         v = held or b.terminal_mv(ma, rest)
         short = (ma * dt_ms - b.step(dt_ms, ma, rest, held)) * v // 1000  # uW*s the battery could not move
+        # Charging below 0 C is judged at the temperature the controller saw when it chose the
+        # current: a battery cooling through 0 C within the step is not charged cold.
+        cold = b.temp_mc < 0
         b.warm(dt_ms, self.air_mc, heater_mw if self.on else 0)
         harvest = used * dt_ms
         load = loads_mw * dt_ms
@@ -100,7 +115,8 @@ class Plant:
         self.electronics_uws += electronics_uws
         self.port_uws += delivered_mw * dt_ms
         self.demand_uws += demand_mw * dt_ms
-        if ma > 0 and b.temp_mc < 0:
+        self.pad_demand_uws += self.qi_demand_mw * dt_ms
+        if ma > 0 and cold:
             self.cold_charge_ms += dt_ms
         soc = b.soc_ppm()
         if soc < self.min_soc_ppm:
@@ -131,4 +147,7 @@ class Plant:
             "brownouts": self.brownouts,
             "cold_charge_ms": self.cold_charge_ms,
             "heater_uwh": self.battery.heater_uws // 3600,
+            "pad_uwh": self.pad_uws // 3600,
+            "pad_demand_uwh": self.pad_demand_uws // 3600,
+            "own_uwh": [x // 3600 for x in self.own_uws],
         }
