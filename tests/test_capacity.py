@@ -36,6 +36,7 @@ def live(gauge, truth, load_ma, charge_ma, temp_mc, cycles):
     again after each brownout as main.py does (RAM lost, state.json kept)."""
     brownouts = 0
     for _ in range(cycles):
+        gauge.temp_mc = temp_mc  # the bench's first sample sees the battery's temperature
         while truth.flow(-load_ma, temp_mc):
             gauge.temp_mc = temp_mc
             gauge.update(MS, 12_900, -load_ma, 10, 10**12)
@@ -139,3 +140,18 @@ def test_a_supply_dip_on_a_first_boot_leaves_the_charge_to_the_voltage_curve():
     assert gauge.emptied(13_100) is False and gauge.charge_mas is None
     gauge.update(0, 13_100, 0, 10, 10**12)
     assert gauge.soc_permille() > 500
+
+
+def test_a_brownout_before_any_temperature_is_no_anchor_and_claims_nothing():
+    # Browned out before the bench ever read the battery's temperature: the bottom was
+    # somewhere in the cold-locked 0..30 %, so the gauge claims no usable charge and measures
+    # nothing from that level; the next full charge and brownout teach it.
+    truth = TrueBattery(40, 300)
+    gauge = Battery(100)
+    gauge.restore(gauge.capacity_mas * 300 // 1000)
+    assert gauge.temp_mc is None
+    assert gauge.emptied(12_000) is None
+    assert gauge.capacity.measured == 0 and gauge.usable_permille(-20_000) == 0
+    gauge, _ = live(gauge, truth, 1000, 5000, -5000, 2)
+    assert gauge.capacity.measured >= 1
+    assert abs(gauge.capacity_mas - truth.capacity) <= truth.capacity * 3 // 100

@@ -99,3 +99,17 @@ def test_any_state_file_still_boots(raw):
     assert sim.bench.boots >= 1
     sim.tick(10)
     assert sim.bench.crashes == 0
+
+
+@given(st.lists(st.tuples(st.sampled_from(["min_session_s", "max_session_s"]), st.integers(0, 86_400)), max_size=12))
+def test_a_sittings_bounds_stay_in_order_whatever_is_set(changes):
+    cfg = Config()
+    lines = []
+    for key, value in changes:
+        before = dict(cfg.v)
+        ok = cfg.apply(key, value, Log(lines.append))
+        assert cfg.v["min_session_s"] <= cfg.v["max_session_s"]
+        if not ok:
+            assert cfg.v == before
+    if any("must not be above max_session_s" in line for line in lines):
+        assert any(k == "min_session_s" for k, _ in changes) or any(k == "max_session_s" for k, _ in changes)

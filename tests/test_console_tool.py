@@ -88,6 +88,22 @@ def test_a_bench_that_restarts_while_recording_gives_a_reset_and_time_runs_on(tm
     assert [r["t"] for r in lines[1:]] == [0, 10, 40, 40]  # on by the host's clock across the restart
     assert recorder.skipped == 1
     check(tmp_path / "r.jsonl")
+    assert console.to_send.count("trace on") == 2, "each banner while recording turns tracing on again"
+
+
+@pytest.mark.parametrize("line", ['TRACE {"t":NaN,"pir":0}', 'TRACE {"t":1e20,"pir":0}', 'TRACE {"t":-1}',
+                                  'TRACE {"t":5,"batt_v":"13.1"}', 'TRACE {"t":5,"batt_v":Infinity}',
+                                  'TRACE {"t":5,"reset":"bogus"}', 'TRACE [1,2]', 'TRACE {"pir":1}'])
+def test_the_recorder_refuses_lines_that_would_make_a_trace_replay_refuses(tmp_path, line):
+    recorder = Recorder(str(tmp_path / "r.jsonl"), Clock())
+    console = Console(io.StringIO(), recorder=recorder, show_trace=False)
+    for text in ['bench SM-9 firmware 0.1.0 board esp32-rak3172 boot 4 reset power_on', 'TRACE {"t":0,"pir":0}',
+                 line, 'TRACE {"t":20,"pir":1}']:
+        console.line(text)
+    recorder.close()
+    assert recorder.skipped == 1 and recorder.records == 2
+    check(tmp_path / "r.jsonl")
+    assert console.lines == 4
 
 
 def test_over_a_pseudo_terminal_it_reads_the_bench_and_types_commands(tmp_path):

@@ -98,7 +98,9 @@ def test_a_row_of_benches_from_an_inventory_is_flashed_at_once_with_a_table(tmp_
                        f"SM-103,rp2040-rak3172,{boards[2].device},\n"
                        "SM-104,esp32-rak3172,/dev/ttyNOPE,\n")
         secrets = tmp_path / "secrets.toml"
-        secrets.write_text(f'[SM-102]\ndeveui = "AC1F09FFFE000102"\nappkey = "{APPKEY}"\n')
+        # Every bench of the inventory has its table; an empty one: no keys for that board.
+        secrets.write_text(f'[SM-101]\n[SM-103]\n[SM-104]\n[SM-102]\ndeveui = "AC1F09FFFE000102"\n'
+                           f'appkey = "{APPKEY}"\n')
         assert main(["flash", "--inventory", str(inv), "--secrets", str(secrets)]) == 1
         out = capsys.readouterr().out
         assert "2 of 4 benches flashed, verified and booted" in out
@@ -117,17 +119,18 @@ def test_a_row_of_benches_from_an_inventory_is_flashed_at_once_with_a_table(tmp_
 
 
 def test_a_toml_inventory_names_the_same_benches_and_a_port_listed_twice_is_refused(tmp_path):
-    from benchctl.fleet import Options, flash_fleet, inventory
+    from benchctl.fleet import Options, inventory, preflight
+    from benchctl.preflight import PreflightError
 
     inv = tmp_path / "fleet.toml"
     inv.write_text('[[bench]]\nbench = "SM-1"\nboard = "virtual"\nport = "/dev/ttyX"\n\n'
                    '[[bench]]\nbench = "SM-2"\nboard = "virtual"\nport = "/dev/ttyX"\n')
     rows = inventory(inv)
     assert [(r.bench, r.board, r.port) for r in rows] == [("SM-1", "virtual", "/dev/ttyX"), ("SM-2", "virtual", "/dev/ttyX")]
-    results = flash_fleet(rows, Options(tmp_path / "work"))
-    assert all(not ok and "listed for more than one bench" in text for _, text, ok in results)
+    with pytest.raises(PreflightError, match="bench SM-1: /dev/ttyX is listed for more than one bench"):
+        preflight(rows, Options(tmp_path / "work"), "fleet.toml")
     (tmp_path / "bad.toml").write_text('[[bench]]\nbench = "SM-1"\n')
-    with pytest.raises(FlashError, match=r"bad.toml:\[\[bench\]\] 1: board, port missing"):
+    with pytest.raises(PreflightError, match=r"bad.toml:\[\[bench\]\] 1: board, port missing"):
         inventory(tmp_path / "bad.toml")
 
 
@@ -188,8 +191,13 @@ def test_a_board_flashed_as_another_bench_keeps_nothing_of_the_old_one(bench_boa
     (bench_board.root / "bench" / "retired.mpy").write_bytes(b"M\x06")  # a module an older firmware had
     assert (bench_board.root / "state.json").exists()  # the bench wrote its boot count
     again = flash_one(Row("SM-060", "virtual", bench_board.device), opts)
-    assert "removed (bench/retired.mpy, config.json, network.json)" in again  # the same bench: state kept
+    # The same bench: its state kept, and the technician's config and keys too, none being given.
+    assert "1 removed (bench/retired.mpy), kept the board's config.json and network.json" in again
+    assert json.loads((bench_board.root / "network.json").read_text())["appkey"] == APPKEY
     assert (bench_board.root / "state.json").exists() and "boot 2" in again
+    told = flash_one(Row("SM-060", "virtual", bench_board.device), Options(tmp_path / "work", remove=("secrets",)))
+    assert "removed (network.json)" in told and (bench_board.root / "config.json").exists()
+    assert not (bench_board.root / "network.json").exists()
     other = flash_one(Row("SM-061", "virtual", bench_board.device), opts)
     assert "removed (" in other and "state.json" in other and "queue.bin" in other
     assert "booted: bench SM-061 firmware 0.1.0 board virtual boot 1 " in other  # a new bench counts from 1

@@ -11,7 +11,6 @@ from benchctl.sim.pins import FakePwm
 from drivers.heater import PwmHeater
 
 SAMPLE_MS = 10_000
-DAY_LIGHT_MS = 6 * 3_600_000
 
 
 class Box:
@@ -51,8 +50,8 @@ def heating():
 def run(box, hours, solar_mv=17000):
     h, _, lines = heating()
     ma = 0
-    for i in range(int(hours * 3600_000 // SAMPLE_MS)):
-        h.update(SAMPLE_MS, box.temp_mc, ma, solar_mv, DAY_LIGHT_MS - i * SAMPLE_MS)
+    for _ in range(int(hours * 3600_000 // SAMPLE_MS)):
+        h.update(box.temp_mc, ma, solar_mv)
         ma = box.step(h.share_pm)
     return h, lines
 

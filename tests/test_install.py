@@ -59,8 +59,9 @@ def test_too_old_a_micropython_is_named_with_what_to_do(tmp_path, monkeypatch):
         install.ensure(board.device, {"name": "virtual", "micropython": {"platform": "linux"}}, None)
 
 
-def test_a_blank_board_without_an_image_says_how_to_install_one(blank):
-    with pytest.raises(FlashError, match=r"no MicroPython answers \(a blank board\?\): give --micropython FILE"):
+def test_a_silent_board_without_an_image_is_not_called_blank_before_a_reset_is_tried(blank):
+    with pytest.raises(FlashError, match=r"nothing answers on the port.*press its reset button.*Only a new, blank "
+                                         r"board needs --micropython FILE"):
         install.ensure(blank.device, {"name": "rp2040-rak3172", "micropython": RP2040}, None)
 
 

@@ -20,6 +20,7 @@ _CORRECT_ABOVE = const(950)
 # Full: the controller holds its absorption voltage and the current has tapered below C/50 for
 # 3 min (the "charged voltage", "tail current" and "charged detection time" of battery monitors
 # such as Victron's BMV; LiFePO4 absorption is 14.4-14.6 V, domain-facts.md).
+_COLDEST_MC = const(-20000)  # LiFePO4 is not discharged below -20 C: the highest the locked bottom gets
 _TAIL_DIV = const(180000)  # mA*s of capacity per mA of tail current: C/50
 _FULL_NEED_MS = const(180000)
 _REFULL_PM = const(30)  # after a full anchor, a new one only once 3 % has been taken out
@@ -94,7 +95,16 @@ class Battery:
         board out (a supply dip did). Returns the capacity measured, or False for such a dip."""
         if mv > _EMPTY_MAX_MV:
             return False
-        level = 1000 - derate_permille(25000 if self.temp_mc is None else self.temp_mc)
+        if self.temp_mc is None:
+            # No temperature from before the brownout: the bottom was somewhere in the cold-locked
+            # 0..30 %. Nothing usable is left, which is all the budget needs; but the level is no
+            # anchor to measure the capacity from, so the count starts again without one.
+            self.capacity.drop_anchor()
+            self.charge_mas = self.capacity.mas * (1000 - derate_permille(_COLDEST_MC)) // 1000
+            self.estimated = True
+            self.measured = None
+            return None
+        level = 1000 - derate_permille(self.temp_mc)
         return self._anchor(EMPTY, level)
 
     def _anchor(self, kind, level):

@@ -218,8 +218,7 @@ class Bench(Life):
             self.qi.set(policy.qi_allowed())
         solar_mv = s.solar[0] if s.solar is not None else 0
         if self.heating is not None:
-            self.heating.update(dt, s.batt_mc, s.battery[1] if s.battery is not None else 0, solar_mv,
-                                self.days.light_left_ms())
+            self.heating.update(s.batt_mc, s.battery[1] if s.battery is not None else 0, solar_mv)
         wifi = self.radio.wifi
         if wifi is not None:
             wifi.hold = policy.quiet()

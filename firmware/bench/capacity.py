@@ -58,6 +58,12 @@ class Capacity:
 
     # -- state.json ------------------------------------------------------------------------------
 
+    def drop_anchor(self):
+        """The charge is no longer tied to a known level: the next anchor starts the count."""
+        self.anchor = NONE
+        self.anchor_pm = 0
+        self.net_mas = 0
+
     def saved(self):
         return [self.mas, self.sure, self.anchor, self.anchor_pm, self.net_mas, self.measured]
 

@@ -110,6 +110,16 @@ def check(key, value):
     return None
 
 
+def conflict(values, key=None, value=None):
+    """A rule across keys that `values` (with `key` set to `value`, if given) breaks, in one
+    line, or None. The host's preflight (benchctl flash) asks the same."""
+    lo = value if key == "min_session_s" else values["min_session_s"]
+    hi = value if key == "max_session_s" else values["max_session_s"]
+    if lo > hi:
+        return "min_session_s (%d) must not be above max_session_s (%d)" % (lo, hi)
+    return None
+
+
 def parse(key, text):
     """Console text to a typed value for `key`; raises ValueError with a clear message."""
     if _int_spec(key) is not None:
@@ -166,6 +176,8 @@ class Config:
     def apply(self, key, value, log):
         """Set `key` if `value` passes the schema; log and keep the old value otherwise."""
         problem = check(key, value)
+        if problem is None:
+            problem = conflict(self.v, key, value)
         if problem is not None:
             if key in self.v:
                 problem += "; keeping %s" % self.v[key]

@@ -71,11 +71,6 @@ class Days:
         self.min_mc = None
         return True
 
-    def light_left_ms(self):
-        """Daylight still to come today, judged by the last whole day's length (0 before one)."""
-        left = self.day_light_ms - self.light_ms
-        return left if left > 0 else 0
-
     def week_min_mc(self):
         """The coldest battery temperature of the last week, today's included; None unknown."""
         coldest = self.min_mc

@@ -12,6 +12,7 @@ import serial
 
 from benchctl.console import BANNER
 from benchctl.paths import FIRMWARE
+from benchctl.ports import open_port
 
 CANNOT_START = "bench cannot start:"
 
@@ -40,15 +41,42 @@ def restart(port: Any) -> None:
     port.write(b"\x04")
 
 
+def restart_any(device: str, timeout: float = 20.0) -> str:
+    """Restart the board into whatever firmware it has and say what came up: its banner line,
+    or why not. For after a failed flash, so that no bench is left stopped at a prompt."""
+    try:
+        port = open_port(device)
+    except OSError as e:
+        return f"the board could not be restarted ({e}): press its reset button"
+    try:
+        restart(port)
+        end = time.monotonic() + timeout
+        buffer = b""
+        while time.monotonic() < end:
+            buffer += port.read(512)
+            for raw in buffer.split(b"\n"):
+                line = raw.decode("utf-8", "replace").strip("\r\x00 ")
+                if BANNER.match(line):
+                    return f"the board was restarted and runs the files it has now ({line}); they may be part old " \
+                           "and part new: flash it again"
+                if line.startswith(CANNOT_START):
+                    return f"the board was restarted but its firmware says: {line}: flash it again"
+        return f"the board was restarted but printed no bench banner in {timeout:.0f} s: flash it again"
+    except (serial.SerialException, OSError) as e:
+        return f"the board could not be restarted ({e}): press its reset button"
+    finally:
+        port.close()
+
+
 def await_banner(device: str, bench_id: str, version: str, timeout: float = 30.0,
                  opener: Callable[[str], Any] | None = None) -> str:
     """Restart the board and return its banner line; BannerError if it names another bench or
     version, says it cannot start, or nothing comes within `timeout` seconds."""
-    opener = opener or (lambda url: serial.serial_for_url(url, baudrate=115200, timeout=0.1))
+    opener = opener or (lambda url: open_port(url))
     try:
         port = opener(device)
     except (serial.SerialException, OSError) as e:
-        raise BannerError(f"{device}: cannot open the port to watch it boot ({e}); close any console on it") from None
+        raise BannerError(f"cannot watch the board boot: {e}") from None
     seen: list[str] = []
     try:
         restart(port)

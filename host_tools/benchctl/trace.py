@@ -257,6 +257,38 @@ class Trace:
             yield (t_ms, channels, events)
 
 
+class _Bad(Exception):
+    pass
+
+
+def _raise(message: str):
+    raise _Bad(message)
+
+
+RECORD_T_MAX = 1e9  # s: a producer's own ceiling (31 years); trace-v1 itself only asks t >= 0
+
+
+def record_problem(record: Any) -> str | None:
+    """What would make `record` an invalid trace-v1 record on its own (its order against the
+    others aside), or None: for producers such as the console's recorder."""
+    if not isinstance(record, dict):
+        return "a record must be a JSON object"
+    t = record.get("t")
+    if not _is_number(t) or not 0 <= t < RECORD_T_MAX:
+        return f"t must be a number 0..{RECORD_T_MAX:.0e}, got {json.dumps(t)[:40]}"
+    try:
+        for key, value in record.items():
+            if key == "t":
+                continue
+            if key in _EVENTS:
+                _event(key, value, record, _raise)
+            else:
+                channel_value(key, value, _raise)
+    except _Bad as e:
+        return str(e)
+    return None
+
+
 def check(path: str | Path) -> Trace:
     """Read the whole trace once; raises TraceError, else returns the (spent) reader."""
     trace = Trace(path)
