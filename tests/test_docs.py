@@ -35,3 +35,34 @@ def test_the_console_page_shows_what_the_firmware_prints(tmp_path):
     page = (ROOT / "docs" / "console.md").read_text()
     printed = (tmp_path / "console.log").read_text()
     assert "```\n" + printed + "```" in page, "docs/console.md: paste the replay's console.log again"
+
+
+def test_the_readmes_demo_excerpt_is_what_make_demo_prints():
+    # `make demo` is `benchctl replay DEMO_TRACE --out out/demo --console`: every line of the
+    # README's excerpt (its "..." mark left-out lines) comes out of it, in that order.
+    import subprocess
+    import sys
+
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## What `make demo` shows"):]
+    excerpt = re.search(r"```\n(.*?)```", section, re.S).group(1).splitlines()
+    make = (ROOT / "Makefile").read_text()
+    trace = re.search(r"^DEMO_TRACE := (\S+)", make, re.M).group(1)
+    assert "$(BIN)/benchctl replay $(DEMO_TRACE) --out out/demo --console" in make
+    done = subprocess.run([sys.executable, "-m", "benchctl.cli", "replay", str(ROOT / trace), "--console"],
+                          capture_output=True, text=True, cwd=ROOT, check=True)
+    printed = done.stdout.splitlines()
+    at = 0
+    for line in excerpt:
+        if line == "...":
+            continue
+        assert line in printed[at:], f"README.md's demo excerpt: {line!r} is not what make demo prints now"
+        at = printed.index(line, at) + 1
+
+
+def test_docs_name_no_file_outside_the_repository():
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for link in re.findall(r"\]\(([^)#]+)", page.read_text()):
+            if "://" in link:
+                continue
+            assert (page.parent / link).exists(), f"{page.name} links {link}, which is not in the repository"

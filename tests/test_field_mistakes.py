@@ -175,3 +175,36 @@ def test_the_example_secrets_for_one_bench_fit_their_radio(secrets, board, tmp_p
 
     row = Row("SM-1", board, "/dev/ttyUSB0", read_config(EXAMPLES / "config.json"), read_secrets(EXAMPLES / secrets))
     preflight([row], Options(tmp_path), secrets)
+
+
+def test_a_reboot_while_recording_keeps_the_reset_and_every_sample_after_it(flashed, tmp_path):
+    import io
+    import time
+    from datetime import UTC, datetime
+
+    from benchctl.console import Console, Recorder, run
+    from benchctl.trace import Trace
+
+    class Typist:
+        """A field engineer who types `reboot` five seconds into the recording."""
+
+        def __init__(self):
+            self.lines = ["reboot\n"]
+
+        def readline(self):
+            time.sleep(5)
+            return self.lines.pop() if self.lines else ""
+
+    record = tmp_path / "rec.jsonl"
+    recorder = Recorder(str(record), lambda: datetime.now(UTC))
+    screen = io.StringIO()
+    # At 100 times real time the bench samples every 0.1 s.
+    assert run(flashed.device, Console(screen, recorder=recorder, show_trace=False), seconds=12,
+               stdin=Typist(), err=io.StringIO()) == 0
+    assert "TRACE " not in screen.getvalue()  # recorded, not echoed
+    trace = Trace(record)
+    records = list(trace)
+    resets = [i for i, (_, _, events) in enumerate(records) if events and any(e[0] == "reset" for e in events)]
+    assert len(resets) == 1, "the restart is in the file as a reset record"
+    assert resets[0] >= 5 and len(records) - resets[0] >= 5, "trace on was typed again: samples go on after it"
+    assert trace.header.bench == "SM-080"

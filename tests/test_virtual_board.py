@@ -130,3 +130,55 @@ def test_a_bench_that_cannot_start_is_named_by_the_banner_wait(board):
     with pytest.raises(BannerError, match=r"the firmware is on the board but says: bench cannot start: OSError: "
                                           r"I2C bus stuck low"):
         await_banner(board.device, "SM-1", "0.1.0", timeout=20)
+
+
+def test_output_nobody_reads_is_dropped_and_counted_never_a_frozen_board(tmp_path):
+    # A console connected over the socket that stops reading (and a terminal nobody opened):
+    # the board goes on, as one on a USB-serial adapter with no reader does.
+    import socket
+    import time
+
+    from benchctl.virtual.board import VirtualBoard
+    from conftest import free_port
+
+    port = free_port()
+    with VirtualBoard(tmp_path / "flash", tcp_port=port) as board:
+        idle = socket.create_connection(("127.0.0.1", port))  # connected, never read
+        idle.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        time.sleep(0.3)
+        code = "for i in range(3000): print('x' * 60)\nprint('done')"
+        out = __import__("benchctl.flash", fromlist=["mpremote"]).mpremote(board.device, "exec", code, timeout=60)
+        assert out.rstrip().endswith("done")
+        assert board.dropped > 0
+        idle.close()
+
+
+def test_a_linked_board_has_the_name_an_inventory_gave_it_while_it_runs(tmp_path, capsys):
+    import threading
+
+    from benchctl.cli import main
+
+    link = tmp_path / "bench-1"
+    seen = {}
+
+    def look():
+        import time
+
+        for _ in range(100):
+            if link.is_symlink():
+                seen["target"] = os.readlink(link)
+                return
+            time.sleep(0.05)
+
+    import os
+
+    watcher = threading.Thread(target=look)
+    watcher.start()
+    assert main(["virtual", str(tmp_path / "vb"), "--seconds", "2", "--link", str(link)]) == 0
+    watcher.join()
+    out = capsys.readouterr().out
+    assert seen["target"].startswith("/dev/pts/") and f"(also {link})" in out and f"benchctl flash {link}" in out
+    assert not link.exists() and not link.is_symlink(), "the link goes with the board"
+    (tmp_path / "file").write_text("x")
+    assert main(["virtual", str(tmp_path / "vb"), "--seconds", "0.1", "--link", str(tmp_path / "file")]) == 2
+    assert "is a file, not a link" in capsys.readouterr().err

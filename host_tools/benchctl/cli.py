@@ -294,10 +294,12 @@ def do_virtual(argv: list[str]) -> int:
                                 description="A virtual bench board: MicroPython's unix port on a pseudo-terminal; "
                                             "flash it with --board virtual, then its console is a bench's console.")
     p.add_argument("folder", help="the board's flash: a folder of its own (made if missing)")
-    p.add_argument("--trace", default=str(DEMO_TRACE), help="what its sensors read (default: the bundled June week)")
+    p.add_argument("--trace", default=str(DEMO_TRACE), help="what its sensors read (default: the bundled June day in the park)")
     p.add_argument("--speed", type=int, default=1, help="trace time per real time, a whole number (default 1)")
     p.add_argument("--socket", type=int, metavar="TCP_PORT", help="also serve the console at socket://localhost:PORT")
     p.add_argument("--seconds", type=float, help="stop after this long (default: until Ctrl-C)")
+    p.add_argument("--link", metavar="PATH", help="also reach the board at PATH, a symlink to its pseudo-terminal "
+                                                  "(a name an inventory can use before the board starts)")
     args = p.parse_args(argv)
     from benchctl.replay import ReplayError
     from benchctl.trace import TraceError
@@ -310,10 +312,20 @@ def do_virtual(argv: list[str]) -> int:
     except (TraceError, ReplayError, ValueError) as e:
         print(f"benchctl virtual: {e}", file=sys.stderr)
         return 2
+    link = Path(args.link) if args.link else None
+    if link is not None and ((link.exists() and not link.is_symlink()) or not link.parent.is_dir()):
+        print(f"benchctl virtual: --link {link}: {'is a file, not a link' if link.exists() else 'no such folder'}",
+              file=sys.stderr)
+        return 2
     board = VirtualBoard(folder / "flash", folder / "surroundings", tcp_port=args.socket)
     board.start()
-    print(f"virtual board on {board.device}" + (f" and socket://localhost:{args.socket}" if args.socket else "")
-          + f" (flash: {board.root}); `benchctl flash {board.device} --board virtual --bench ID` puts a bench on "
+    if link is not None:
+        link.unlink(missing_ok=True)  # a link left by a board that was stopped hard
+        link.symlink_to(board.device)
+    name = str(link) if link is not None else board.device
+    print(f"virtual board on {board.device}" + (f" (also {link})" if link is not None else "")
+          + (f" and socket://localhost:{args.socket}" if args.socket else "")
+          + f" (flash: {board.root}); `benchctl flash {name} --board virtual --bench ID` puts a bench on "
           "it. Ctrl-C stops it.", flush=True)
     try:
         if args.seconds is not None:
@@ -325,6 +337,8 @@ def do_virtual(argv: list[str]) -> int:
         pass
     finally:
         board.stop()
+        if link is not None and link.is_symlink():
+            link.unlink()
     return 0
 
 

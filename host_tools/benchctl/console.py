@@ -151,9 +151,8 @@ def run(url: str, console: Console, baud: int = 115200, send: list[str] | None =
     end = None if seconds is None else time.monotonic() + seconds
     # A recording names its bench (a bench already running is asked who it is) and turns
     # tracing on.
-    pending = (["status"] if console.recorder is not None else []) + list(send or [])
-    if console.recorder is not None and "trace on" not in pending:
-        pending.append("trace on")
+    pending = (["status", "trace on"] if console.recorder is not None else []) + \
+        [c for c in send or [] if console.recorder is None or c != "trace on"]
     port = None
     told = False
     connected_once = False

@@ -39,6 +39,9 @@ class VirtualBoard:
         self.device = ""
         self.raw = False  # the REPL mode the host last asked for (Ctrl-A raw, Ctrl-B friendly)
         self.resets = 0
+        # Bytes the board sent that nobody read: a USB-serial adapter with no reader drops them,
+        # and so does the virtual cable (else an unread terminal would freeze the board).
+        self.dropped = 0
         self._sim = "-"
         self._proc: subprocess.Popen | None = None
         self._stop = threading.Event()
@@ -61,6 +64,7 @@ class VirtualBoard:
         tty.setraw(self._board_tty)
         tty.setraw(host_tty)
         self._host_tty = host_tty
+        os.set_blocking(self._host_master, False)
         self.device = os.ttyname(host_tty)
         if self.surroundings is not None:
             from benchctl.mpy import replay_tree
@@ -119,13 +123,23 @@ class VirtualBoard:
             os.write(self._board_master, data)  # a blank board's UART hears nothing
 
     def _to_host(self, data: bytes) -> None:
-        os.write(self._host_master, data)
+        try:
+            sent = os.write(self._host_master, data)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            sent = len(data)  # nobody has the terminal open: nothing to keep it for
+        self.dropped += len(data) - sent
         if self._client is not None:
             try:
-                self._client.sendall(data)
+                sent = self._client.send(data)
+            except BlockingIOError:
+                sent = 0
             except OSError:
                 self._client.close()
                 self._client = None
+                return
+            self.dropped += len(data) - sent
 
     def _relay(self) -> None:
         board, host = self._board_master, self._host_master
@@ -137,13 +151,20 @@ class VirtualBoard:
                 conn, _ = self._listener.accept()
                 if self._client is not None:
                     self._client.close()  # one console at a time, as on a USB cable: the newest wins
+                conn.setblocking(False)  # a console that stops reading must not stop the board
                 self._client = conn
             if self._client is not None and self._client in ready:
-                data = self._client.recv(4096)
-                if not data:
-                    self._client.close()
-                    self._client = None
-                self._from_host(data)
+                try:
+                    data = self._client.recv(4096)
+                except BlockingIOError:
+                    data = None
+                except OSError:
+                    data = b""
+                if data is not None:
+                    if not data:
+                        self._client.close()
+                        self._client = None
+                    self._from_host(data)
             if host in ready:
                 self._from_host(self._read(host))
             if board in ready:
