@@ -100,7 +100,8 @@ def read_config(path: Path, where: str | None = None) -> dict[str, Any]:
     except OSError as e:
         raise PreflightError(f"{name}: cannot read it: {e.strerror}") from None
     except ValueError as e:
-        raise PreflightError(f"{name}: not JSON ({e}); a configuration is one JSON object, see "
+        where = f" at line {e.lineno}" if isinstance(e, json.JSONDecodeError) else ""
+        raise PreflightError(f"{name}: not JSON{where}; a configuration is one JSON object, see "
                              "docs/examples/config.json") from None
     if not isinstance(data, dict):
         raise PreflightError(f"{name}: must hold one JSON object of keys and values, see docs/examples/config.json")

@@ -56,12 +56,12 @@ def effective_config(trace: Trace, config_file: str | None) -> tuple[dict[str, A
     overrides: dict[str, Any] = dict(trace.header.config)
     where = f"{trace.name}:{trace.header.line}: config"
     if config_file is not None:
+        from benchctl.preflight import PreflightError, read_config
+
         try:
-            extra = json.loads(Path(config_file).read_text())
-        except (OSError, ValueError) as e:
-            raise ReplayError(f"--config {config_file}: {e}") from None
-        if not isinstance(extra, dict):
-            raise ReplayError(f"--config {config_file}: must hold one JSON object")
+            extra = read_config(Path(config_file))
+        except PreflightError as e:
+            raise ReplayError(str(e)) from None
         overrides.update(extra)
         where = f"config ({trace.name} header and {config_file})"
     values = schema.Config().v
