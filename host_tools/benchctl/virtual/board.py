@@ -18,6 +18,7 @@ import select
 import socket
 import subprocess
 import threading
+import time
 import tty
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from benchctl.replay import micropython_binary
 
 VBOOT = Path(__file__).with_name("vboot.py")
 _RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
+_STALL_S = 1.0  # a reader that takes nothing for this long has stopped reading: drop for it
 
 
 class VirtualBoard:
@@ -42,6 +44,7 @@ class VirtualBoard:
         # Bytes the board sent that nobody read: a USB-serial adapter with no reader drops them,
         # and so does the virtual cable (else an unread terminal would freeze the board).
         self.dropped = 0
+        self._stalled: dict[str, float] = {}  # since when a reader has taken nothing
         self._sim = "-"
         self._proc: subprocess.Popen | None = None
         self._stop = threading.Event()
@@ -123,23 +126,42 @@ class VirtualBoard:
             os.write(self._board_master, data)  # a blank board's UART hears nothing
 
     def _to_host(self, data: bytes) -> None:
-        try:
-            sent = os.write(self._host_master, data)
-        except BlockingIOError:
-            sent = 0
-        except OSError:
-            sent = len(data)  # nobody has the terminal open: nothing to keep it for
-        self.dropped += len(data) - sent
-        if self._client is not None:
+        def to_terminal(chunk):
+            return os.write(self._host_master, chunk)
+
+        self.dropped += self._send("terminal", to_terminal, data)
+        client = self._client
+        if client is not None:
             try:
-                sent = self._client.send(data)
+                self.dropped += self._send("socket", client.send, data)
+            except OSError:
+                client.close()
+                self._client = None
+
+    def _send(self, name: str, write, data: bytes) -> int:
+        """Write all of `data` to a reader that keeps up, however slowly (a USB cable's flow
+        control); drop what a reader that stopped reading for a second leaves (as an adapter
+        with nobody listening does). Returns the bytes dropped."""
+        view = memoryview(data)
+        while view:
+            try:
+                sent = write(view)
             except BlockingIOError:
                 sent = 0
             except OSError:
-                self._client.close()
-                self._client = None
-                return
-            self.dropped += len(data) - sent
+                if name == "terminal":
+                    return len(view)  # nobody has the terminal open: nothing to keep it for
+                raise
+            if sent:
+                view = view[sent:]
+                self._stalled.pop(name, None)
+                continue
+            now = time.monotonic()
+            since = self._stalled.setdefault(name, now)
+            if now - since > _STALL_S:
+                return len(view)
+            time.sleep(0.005)
+        return 0
 
     def _relay(self) -> None:
         board, host = self._board_master, self._host_master
