@@ -208,3 +208,31 @@ def test_a_reboot_while_recording_keeps_the_reset_and_every_sample_after_it(flas
     assert len(resets) == 1, "the restart is in the file as a reset record"
     assert resets[0] >= 5 and len(records) - resets[0] >= 5, "trace on was typed again: samples go on after it"
     assert trace.header.bench == "SM-080"
+
+
+def test_a_second_flash_or_a_console_on_the_same_port_is_told_the_port_is_busy(flashed, tmp_path):
+    import io
+    import threading
+    import time
+
+    from benchctl.console import Console, run
+    from benchctl.flash import FlashError
+    from benchctl.ports import Claim
+
+    before = board_files(flashed)
+    with Claim(flashed.device, "a benchctl flash of SM-090"), pytest.raises(
+            FlashError, match=r"the port is busy: a benchctl flash of SM-090 \(pid \d+\) has it"):
+        flash_one(Row("SM-080", "virtual", flashed.device), Options(tmp_path / "work"))
+    err = io.StringIO()
+    console = threading.Thread(target=run, args=(flashed.device, Console(io.StringIO())),
+                               kwargs={"seconds": 4, "err": err})
+    console.start()
+    time.sleep(1)
+    with pytest.raises(FlashError, match=r"the port is busy: a benchctl console \(pid \d+\) has it"):
+        flash_one(Row("SM-080", "virtual", flashed.device), Options(tmp_path / "work"))
+    second = io.StringIO()
+    assert run(flashed.device, Console(io.StringIO()), seconds=1, err=second) == 2
+    assert "the port is busy: a benchctl console (pid" in second.getvalue()
+    console.join()
+    assert board_files(flashed) == before
+    assert "busy" not in err.getvalue()

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 import serial
 
-from benchctl.ports import open_port
+from benchctl.ports import Claim, PortError, open_port
 from benchctl.trace import record_problem
 
 LINE = re.compile(r"^\[\s*\d+\.\d{3}\] (DEBUG|INFO |WARN |ERROR) (\w+): ")
@@ -148,6 +148,19 @@ def run(url: str, console: Console, baud: int = 115200, send: list[str] | None =
     error (2) unless `wait`; one that fails later is waited for and opened again."""
     opener = opener or (lambda u, b: open_port(u, b))
     err = err or sys.stderr
+    claim = Claim(url, "a benchctl console")
+    try:
+        claim.__enter__()  # held for the whole session: a flash started meanwhile finds the port busy
+    except PortError as e:
+        err.write(f"benchctl console: {e}\n")
+        return 2
+    try:
+        return _session(url, console, baud, send, seconds, opener, stdin, err, wait)
+    finally:
+        claim.__exit__()
+
+
+def _session(url, console, baud, send, seconds, opener, stdin, err, wait) -> int:
     end = None if seconds is None else time.monotonic() + seconds
     # A recording names its bench (a bench already running is asked who it is) and turns
     # tracing on.

@@ -17,6 +17,7 @@ from typing import Any
 from benchctl import banner, install
 from benchctl.flash import FlashError, check, check_secrets, copy, stage, tidy
 from benchctl.paths import BOARDS
+from benchctl.ports import Claim, PortError
 from benchctl.preflight import (
     PreflightError,
     board_spec,
@@ -147,6 +148,14 @@ def flash_one(row: Row, opts: Options, report: Report | None = None) -> str:
     """Take one board from whatever it has to the verified, booted bench; returns the result
     in a few words, or raises FlashError."""
     say = report or (lambda r, step, detail: None)
+    try:
+        with Claim(row.port, f"a benchctl flash of {row.bench}"):
+            return _flash_claimed(row, opts, say)
+    except PortError as e:
+        raise FlashError(str(e)) from None
+
+
+def _flash_claimed(row: Row, opts: Options, say) -> str:
     say(row, "compiling", "")
     staged = opts.work / row.bench
     try:

@@ -5,6 +5,11 @@ that tells the ordinary failures apart — no such port, permission denied, busy
 from __future__ import annotations
 
 import errno
+import fcntl
+import os
+import re
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import serial
@@ -41,3 +46,44 @@ def open_port(device: str, baud: int = 115200, timeout: float = 0.1) -> Any:
         return serial.serial_for_url(device, baudrate=baud, timeout=timeout, exclusive=True)
     except (serial.SerialException, OSError, ValueError) as e:
         raise explain(device, e) from None
+
+
+class Claim:
+    """A benchctl tool's hold on a port for the whole of its work (a flash is many mpremote
+    runs, each opening the port on its own): an advisory lock file per port, taken without
+    waiting. A second flash or a console on the same port finds it taken and says who has it."""
+
+    def __init__(self, device: str, who: str):
+        self.device = device
+        self.who = who
+        self._file: Any = None
+
+    def path(self) -> Path:
+        real = os.path.realpath(self.device) if "://" not in self.device else self.device
+        name = re.sub(r"[^A-Za-z0-9]+", "_", real).strip("_")
+        return Path(tempfile.gettempdir()) / f"benchctl-port-{name}.lock"
+
+    def __enter__(self) -> Claim:
+        path = self.path()
+        f = open(path, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.seek(0)
+            holder = f.read().strip() or "another benchctl"
+            f.close()
+            raise PortError(f"{self.device}: the port is busy: {holder} has it; wait for it to end or stop it",
+                            "busy") from None
+        f.seek(0)
+        f.truncate()
+        f.write(f"{self.who} (pid {os.getpid()})")
+        f.flush()
+        self._file = f
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._file is not None:
+            self._file.truncate(0)
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
