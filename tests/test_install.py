@@ -159,3 +159,34 @@ def test_a_download_that_cannot_reach_the_internet_says_to_bring_the_file(tmp_pa
     with pytest.raises(FlashError, match=r"could not download MicroPython 1\.28\.0 for RPI_PICO with mpflash .*give "
                                          r"--micropython FILE"):
         install.download(RP2040, tmp_path / "images")
+
+
+def test_a_board_that_answers_garbled_is_a_wrong_baud_not_a_blank_board(tmp_path):
+    # A pseudo-terminal whose far end answers every Ctrl-C with what a board at another baud
+    # rate looks like: bytes that are not text.
+    import os
+    import pty
+    import threading
+    import tty
+
+    master, slave = pty.openpty()
+    tty.setraw(slave)
+    stop = threading.Event()
+
+    def board():
+        while not stop.is_set():
+            try:
+                data = os.read(master, 64)
+            except OSError:
+                return
+            if b"\x03" in data:
+                os.write(master, bytes([0xF8, 0x80, 0xFE, 0x00, 0x9C, 0xE0] * 8))
+
+    threading.Thread(target=board, daemon=True).start()
+    try:
+        with pytest.raises(FlashError, match=r"the board answers, but garbled .* a wrong baud rate"):
+            install.probe(os.ttyname(slave))
+    finally:
+        stop.set()
+        os.close(master)
+    assert install.garbled(b"\xf8\x80\xfe\x00\x9c") and not install.garbled(b"MicroPython v1.28.0\r\n>>> ")

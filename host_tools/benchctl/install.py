@@ -46,12 +46,28 @@ def _silent(device: str, wait_s: float = 2.0) -> bool:
     try:
         port.write(b"\r\x03\x03\x02")
         end = time.monotonic() + wait_s
-        while time.monotonic() < end:
-            if port.read(64):
-                return False
-        return True
+        heard = b""
+        while time.monotonic() < end and len(heard) < 64:
+            heard += port.read(64)
+            if heard and time.monotonic() > end - wait_s + 0.5:
+                break
+        if not heard:
+            return True
+        if garbled(heard):
+            raise FlashError(f"{device}: the board answers, but garbled ({len(heard)} bytes, mostly not text): a "
+                             "wrong baud rate (an adapter set to another, or an ESP32's boot ROM at 74880), or a "
+                             "board that does not run MicroPython. Press its reset button and flash again; only a "
+                             "new board needs --micropython FILE")
+        return False
     finally:
         port.close()
+
+
+def garbled(data: bytes) -> bool:
+    """Bytes read at the wrong baud rate: mostly neither printable ASCII nor line ends. MicroPython's
+    prompts, banners and tracebacks are text."""
+    text = sum(1 for b in data if 32 <= b < 127 or b in (9, 10, 13))
+    return text * 10 < len(data) * 6
 
 
 def probe(device: str) -> tuple[str, tuple[int, ...]] | None:
