@@ -47,7 +47,7 @@ pytest: $(STAMP) ## The test suite (pytest + hypothesis, both engines)
 bench: $(STAMP) ## Benchmarks: telemetry, energy (December and a year), replay speed, MicroPython heap
 	$(BIN)/python -m benchctl.benchmarks
 
-energy: $(STAMP) ## The energy benchmark alone: December, a year, ten winters against the perfect-foresight bound (about 25 min)
+energy: $(STAMP) ## The energy benchmark alone: December, a year, ten winters against the perfect-foresight bound (about 30 min)
 	$(BIN)/python -m benchctl.energy
 
 size: $(STAMP) ## Panel, battery and heater for a Smiltene winter (benchctl size), table and plot in build/bench/energy/size
