@@ -16,7 +16,6 @@ from typing import Any
 
 from benchctl import banner, install
 from benchctl.flash import FlashError, check, check_secrets, copy, stage, tidy
-from benchctl.paths import BOARDS
 from benchctl.ports import Claim, PortError
 from benchctl.preflight import (
     PreflightError,
@@ -160,7 +159,10 @@ def _flash_claimed(row: Row, opts: Options, say) -> str:
     staged = opts.work / row.bench
     try:
         files = stage(row.board, row.bench, staged, row.config, row.secrets)
-        spec = json.loads((BOARDS / row.board / "board.json").read_text())
+        try:
+            spec = board_spec(row.board)  # checked in preflight; a board.json changed since is this board's failure
+        except PreflightError as e:
+            raise FlashError(str(e)) from None
         say(row, "micropython", "")
         image = opts.micropython
         if image is None and opts.download and "install" in spec["micropython"]:

@@ -45,12 +45,13 @@ def _silent(device: str, wait_s: float = 2.0) -> bool:
         raise FlashError(str(e)) from None
     try:
         port.write(b"\r\x03\x03\x02")
+        # Up to `wait_s` for a first answer; then half a second more of it to judge it by.
         end = time.monotonic() + wait_s
         heard = b""
         while time.monotonic() < end and len(heard) < 64:
             heard += port.read(64)
-            if heard and time.monotonic() > end - wait_s + 0.5:
-                break
+            if heard:
+                end = min(end, time.monotonic() + 0.5)
         if not heard:
             return True
         if garbled(heard):

@@ -54,7 +54,7 @@ def _solve(args: tuple[Any, int, int, int, float]) -> dict[str, Any]:
     o = solve(sized(hours, panel, battery, heater, soc), nq=81, t_step=2.0)
     days = o.hours / 24
     return {"panel_wp": panel, "battery_wh": battery, "heater_w": heater, "dark_days": o.dark_days,
-            "brownouts": o.brownouts, "topups_day": o.usb_wh / TOPUP_WH / days, "heater_wh": o.heater_wh}
+            "brownouts": o.brownouts, "topups_day": o.usb_wh / TOPUP_WH / days}
 
 
 def size(panels: list[int], batteries: list[int], heaters: list[int], seeds: list[int], start: str, days: int,
