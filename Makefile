@@ -10,7 +10,7 @@ DEMO_TRACE := tests/traces/park-summer-day.jsonl
 # Each board, checked against its port's stubs: BOARD_PORTS holds board:port pairs.
 BOARD_PORTS := esp32-rak3172:esp32 esp32-wifi:esp32 rp2040-rak3172:rp2
 
-.PHONY: help setup demo test lint typecheck mpy pytest bench energy size fuzz soak reliability clean
+.PHONY: help setup demo test lint typecheck mpy pytest bench energy size docs fuzz soak reliability clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ energy: $(STAMP) ## The energy benchmark alone: December, a year, ten winters ag
 
 size: $(STAMP) ## Panel, battery and heater for a Smiltene winter (benchctl size), table and plot in build/bench/energy/size
 	$(BIN)/benchctl size
+
+docs: $(STAMP) ## Write the docs' output excerpts again by running them on virtual boards (a test compares them)
+	$(BIN)/python -m benchctl.excerpts
 
 fuzz: $(STAMP) ## The fuzz suite (property tests over every parser), run longer than in `make test`
 	set -o pipefail; HYPOTHESIS_PROFILE=long $(BIN)/pytest -q -m fuzz --hypothesis-show-statistics tests | grep -E "passing|passed|failed"
