@@ -30,7 +30,7 @@ for i in range(400):
     if b.allows(t, toa):
         b.spend(t, toa)
     t += 37000
-print(b.spent_us(t), b.free_at, b.saved())
+print(b.spent_us(t), b.free_at, b.saved(t))
 from bench.queue import ReportQueue, crc16
 from bench.files import FileBlock
 import os

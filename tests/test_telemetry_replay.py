@@ -222,3 +222,22 @@ def test_an_outage_longer_than_the_queue_drops_the_oldest_and_counts_every_drop(
     heard = [int(u["payload_hex"][:2], 16) for u in uplinks if u["fport"] == 1 and u["t"] >= up and u["delivered"]]
     assert heard[0] == (3 + r["dropped"] + 1) % 256  # #1-#3 were heard before; the oldest kept goes first
     assert summary["max_airtime_24h_with_joins_s"] <= 30
+
+
+def test_resets_at_sf12_with_a_chatty_server_keep_fair_use_all_day_and_every_day(tmp_path):
+    # Four resets a day at SF12, each boot a join; the server sends a downlink every hour of
+    # its own. Each JoinAccept and link-check answer is one of the day's ten; once ten were
+    # heard, the bench asks for no more until the oldest is a day old.
+    records = [{"t": 0, "sf": 12, **BASE}]
+    for day in range(3):
+        records += [{"t": day * DAY + h * 3600 + 60, "downlink": {"fport": 3, "hex": "00"}} for h in range(24)]
+        records += [{"t": day * DAY + h * 3600 + 600, "reset": "watchdog"} for h in (2, 8, 14, 20)]
+    records.sort(key=lambda r: r["t"])
+    records.append({"t": 3 * DAY})
+    summary, uplinks, console = run(tmp_path, records)
+    assert summary["max_airtime_24h_with_joins_s"] <= 30 and busiest(uplinks, DAY) <= 30
+    assert summary["max_requested_downlinks_24h"] <= 10
+    assert summary["max_downlinks_24h"] > 10  # the server's own: the bench cannot stop those
+    assert summary["joins"] >= 4
+    assert "airtime.txt is not a whole airtime book" not in console
+    assert accounted(summary)

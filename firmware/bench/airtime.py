@@ -4,12 +4,15 @@
 # integers; times are uptime ms.
 from micropython import const
 
+from bench.queue import crc16
+
 _OVERHEAD = const(13)  # LoRaWAN MHDR + FHDR without FOpts + FPort + MIC (domain-facts.md)
 _DAY_MS = const(86400000)
 _BUCKET_MS = const(900000)  # the rolling day in 96 quarter hours
 _BUCKETS = const(97)  # a 24 h window touches at most 97 of them: counting all is conservative
 BUDGET_US = const(30000000)  # TTN fair use: 30 s of uplink airtime per device per 24 h
 DOWNLINKS_PER_DAY = const(10)
+_SAVED_MAX = const(1024)  # a saved book is about 300 characters; a longer file is not one
 _HOUR_SHARE = const(4)  # no hour spends more than a quarter of the day's budget: a backlog
 # drains over a few hours, never as a burst that leaves nothing for the rest of the day
 
@@ -42,7 +45,6 @@ class AirtimeBudget:
         self.newest = 0  # index of the newest bucket
         self.free_at = 0  # uptime ms the duty cycle allows the next uplink
         self.downlink_times = []  # uptime ms of the downlinks of the last 24 h (at most 10)
-        self.latest = 0  # uptime ms of the latest booking or downlink: saved() measures ages from it
 
     def _roll(self, now):
         while now - self.bucket_start >= _BUCKET_MS:
@@ -75,45 +77,68 @@ class AirtimeBudget:
 
     # -- across resets: the budget is on flash, or a reset loop could spend it many times --
 
-    def saved(self):
-        """The buckets as text, newest last, in whole ms rounded up (never less than spent),
-        then `;` and the age in whole seconds of each downlink of the last 24 h."""
+    def saved(self, now):
+        """The book as text at `now`: the buckets, newest last, in whole ms rounded up (never
+        less than spent); `;` the age in whole seconds, rounded down, of each downlink kept (the
+        newest ten); `;` the ms the duty cycle still keeps the sub-band closed; `;` a CRC-16 of
+        all before it, so that a book cut short or written over reads as no book, never as a
+        smaller one. Saved at every booking and hourly, so that time the bench ran is not lost
+        to a reset (it is assumed not to have passed at all)."""
+        self._roll(now)
         b = self.buckets
         n = len(b)
-        ages = [str(max(0, self.latest - t) // 1000) for t in self.downlink_times]
-        return ",".join([str((b[(self.newest + 1 + k) % n] + 999) // 1000) for k in range(n)]) + ";" + ",".join(ages)
+        ages = [str(max(0, now - t) // 1000) for t in self.downlink_times]
+        text = (",".join([str((b[(self.newest + 1 + k) % n] + 999) // 1000) for k in range(n)]) + ";"
+                + ",".join(ages) + ";" + str(max(0, self.free_at - now)) + ";")
+        return text + "%04x" % crc16(text.encode(), len(text))
 
     def restore(self, text):
         """Buckets from `saved()`, as if no time had passed since (the bench cannot know how
         long it was off, so it assumes the shortest time: the budget frees no sooner than it
-        should). False, and a full budget for this hour, if the text is not a saved budget."""
-        airtime, _, downlinks = text.partition(";")
-        parts = airtime.split(",") if airtime else []
+        should). A text that is not a whole saved book (cut short, written over, too long) is
+        read as the worst it could have been: the day's airtime and downlinks all spent just
+        now. Returns False then."""
         n = len(self.buckets)
         try:
-            values = [int(p) * 1000 for p in parts]
-            if len(values) != n or min(values) < 0:
+            if len(text) > _SAVED_MAX:
                 raise ValueError
-            ages = [int(a) for a in downlinks.split(",")] if downlinks else []
-            if len(ages) > DOWNLINKS_PER_DAY or (ages and min(ages) < 0):
+            fields = text.split(";")
+            if len(fields) == 4:  # this book: checked whole first
+                body = text[:len(text) - len(fields[3])]
+                if len(fields[3]) != 4 or int(fields[3], 16) != crc16(body.encode(), len(body)):
+                    raise ValueError
+                free_in = int(fields[2])
+            elif len(fields) == 2:  # the book of firmware 0.1.0 (no CRC, no duty cycle)
+                free_in = 0
+            else:
                 raise ValueError
-            # As if no time passed since: each downlink ages out no sooner than it should.
-            self.downlink_times = [-a * 1000 for a in ages]
+            values = [int(p) * 1000 for p in fields[0].split(",")] if fields[0] else []
+            ages = [int(a) for a in fields[1].split(",")] if fields[1] else []
+            if len(values) != n or min(values) < 0 or (ages and min(ages) < 0) or free_in < 0:
+                raise ValueError
         except ValueError:
-            values = [0] * n
-            values[n - 1] = self.budget_us // _HOUR_SHARE
-            self.downlink_times = [0] * DOWNLINKS_PER_DAY
-            self.buckets = values
-            self.newest = n - 1
+            self._spent_all()
             return False
+        # As if no time passed since: each downlink ages out no sooner than it should. Only
+        # the newest ten matter to "fewer than ten in 24 h".
+        ages.sort()
+        self.downlink_times = [-a * 1000 for a in reversed(ages[:DOWNLINKS_PER_DAY])]
         self.buckets = values
         self.newest = n - 1
         self.bucket_start = 0
+        self.free_at = free_in
         return True
 
+    def _spent_all(self):
+        n = len(self.buckets)
+        self.buckets = [0] * n
+        self.buckets[n - 1] = self.budget_us
+        self.newest = n - 1
+        self.bucket_start = 0
+        self.downlink_times = [0] * DOWNLINKS_PER_DAY
+        self.free_at = 0
+
     def spend(self, now, toa_us):
-        if now > self.latest:
-            self.latest = now
         self._roll(now)
         self.buckets[self.newest] += toa_us
         # 1 % duty cycle: after ToA, the sub-band stays closed for 99 x ToA.
@@ -134,11 +159,30 @@ class AirtimeBudget:
             times.pop(0)
         return len(times) < DOWNLINKS_PER_DAY
 
+    def downlink_wait_ms(self, now):
+        """How long until a downlink may be asked for again (0: now)."""
+        if self.downlink_allowed(now):
+            return 0
+        return _DAY_MS - (now - self.downlink_times[0])
+
+    def downlink_refund(self, booked_at):
+        """A downlink booked when it was asked for never came (a join that failed): give it
+        back, unless it was already dropped as the oldest."""
+        times = self.downlink_times
+        for i in range(len(times) - 1, -1, -1):
+            if times[i] == booked_at:
+                times.pop(i)
+                return True
+        return False
+
     def downlink(self, now):
+        """A downlink was heard, asked for or not (the server's own count the same): the
+        newest ten are kept, which is all "fewer than ten in 24 h" needs."""
+        times = self.downlink_times
         self.downlink_allowed(now)
-        self.downlink_times.append(now)
-        if now > self.latest:
-            self.latest = now
+        times.append(now)
+        if len(times) > DOWNLINKS_PER_DAY:
+            times.pop(0)
 
 
 def report_interval_s(configured_s, app_bytes, sf, share_pct=70, budget_us=BUDGET_US):

@@ -120,6 +120,7 @@ class Bench(Life):
         state["days"] = self.days.saved()
         self.saved_charge = self.battery.charge_mas
         self.health.save(self.uptime)
+        self.radio.save_state(self.uptime)
 
     def _judge_brownout(self, mv):
         measured = self.battery.emptied(mv)

@@ -28,7 +28,7 @@ class LoRaLink:
         self.queue = queue
         self.log = log
         self.budget = budget if budget is not None else AirtimeBudget()
-        self.on_spend = None  # called right after airtime is booked, before it is spent
+        self.on_spend = None  # on_spend(now): right after airtime is booked, before it is spent
         self.state = "setup"  # setup -> join -> joined, with "rate" after every uplink
         self.setup_step = 0
         self.retry = Retry()  # when setting up or joining may be tried again
@@ -54,27 +54,34 @@ class LoRaLink:
         self.failures = 0  # modem commands failed in a row
         self.restarts = 0  # times the modem was set up again after failing
         self._booked = (0, 0)  # (airtime us, when) of the frame in flight, to refund if it never left
+        self._join_held = False  # a join waits for the day's downlinks: said once
+        self._check_booked = -1  # when the pending link check's answer was booked
 
-    def _saved(self):
+    def _saved(self, now):
         if self.on_spend is not None:
-            self.on_spend()
+            self.on_spend(now)
 
-    def _book(self, now, toa):
+    def _book(self, now, toa, answer=False):
         # Booked, and on flash through on_spend, before the modem is asked: a reset between
-        # the two leaves the budget too full, never too empty.
+        # the two leaves the budget too full, never too empty. A request that the network
+        # answers with a downlink (a JoinRequest) books that downlink too, for the same reason.
         self.budget.spend(now, toa)
+        if answer:
+            self.budget.downlink(now)
         self._booked = (toa, now)
-        self._saved()
+        self._saved(now)
 
     def _downlink_heard(self, now):
+        # One the bench did not ask for (the server's own): it counts against the ten a day
+        # after a reset, too.
         self.budget.downlink(now)
         self.downlinks += 1
-        self._saved()  # it counts against the ten a day after a reset, too
+        self._saved(now)
 
     def _refund(self, now):
         # The modem never said OK: nothing went on the air.
         if not self.modem.accepted and self.budget.refund(now, self._booked[0], self._booked[1]):
-            self._saved()
+            self._saved(now)
 
     def _trouble(self, now, what):
         """A command failed; after a few in a row the modem is set up (and joined) again,
@@ -190,10 +197,21 @@ class LoRaLink:
         if wait:
             return wait
         toa = phy_airtime_us(_JOIN_PHY_BYTES, self.sf)
+        down_wait = self.budget.downlink_wait_ms(now)
+        if down_wait:
+            # The JoinAccept would be the eleventh downlink of these 24 h (TTN fair use): the
+            # reports wait on flash until the oldest of the ten is a day old.
+            if not self._join_held:
+                self._join_held = True
+                self.log.warn("lorawan", "joining waits %d s: ten downlinks in 24 h already (fair use)"
+                              % (down_wait // 1000))
+            self.retry.later(now, down_wait if down_wait < _IDLE_MS else _IDLE_MS)
+            return down_wait if down_wait < _IDLE_MS else _IDLE_MS
+        self._join_held = False
         if not self.retry.join_allows(now, toa) or not self.budget.allows(now, toa):
             self.retry.later(now, 60000)
             return 60000
-        self._book(now, toa)
+        self._book(now, toa, True)
         self.retry.joined_for(toa)
         self.joins += 1
         self.modem.join(now)
@@ -202,13 +220,15 @@ class LoRaLink:
 
     def _joined(self, now, result):
         if result == "ok" and self.modem.joined:
-            self._downlink_heard(now)  # the JoinAccept is one of the day's ten
+            self.downlinks += 1  # the JoinAccept, booked with its request
             self.log.info("lorawan", "joined after %d attempt(s)" % self.joins)
             self.state = "rate"
             self.retry.succeeded()
             self.cursor = self.checked  # what was not confirmed goes again
             return
         self._refund(now)
+        if self.budget.downlink_refund(self._booked[1]):
+            self._saved(now)  # no JoinAccept came: it is not one of the day's ten
         self.log.warn("lorawan", "join failed (%s); next try in %d s" % (result, self.retry.wait_ms // 1000))
         self._back_off(now, "join")
 
@@ -246,6 +266,11 @@ class LoRaLink:
             wait = self.budget.wait_ms(now, toa)
             return wait if wait > 1000 else 1000
         if check and not self.checking:
+            # Its answer is booked now, before the request leaves, and given back only when
+            # none came (the network did not hear the uplink, so it sent none).
+            self.budget.downlink(now)
+            self._saved(now)
+            self._check_booked = now
             self.modem.link_check(now)
             self.checking = True
             return _BUSY_POLL_MS  # the check request takes this step; the frame goes at the next
@@ -269,6 +294,8 @@ class LoRaLink:
         self.state = "rate"
         if modem.result != "ok" or seq is None:
             self._refund(now)
+            if self.checking and self.budget.downlink_refund(self._check_booked):
+                self._saved(now)  # the request never left
             self.checking = False
             if modem.result == "at_no_network_joined":
                 self.state = "join"
@@ -289,11 +316,13 @@ class LoRaLink:
             self.last_check = now
             self.since_check = 0
             if modem.link_ok is True:
-                self._downlink_heard(now)  # the LinkCheckAns was a downlink
+                self.downlinks += 1  # the LinkCheckAns, booked with its request
                 self.link_up = True
                 self.checked = self.cursor
                 self.queue.ack_to(self.cursor)
             else:
+                if self.budget.downlink_refund(self._check_booked):
+                    self._saved(now)
                 if self.link_up is not False:
                     self.log.warn("lorawan", "the network did not hear frame %d: sending from %d again"
                                   % (seq, self.checked))

@@ -49,7 +49,8 @@ class Radio:
         budget = AirtimeBudget()
         saved = hw.store.read(_AIRTIME)
         if saved is not None and not budget.restore(saved.decode("utf-8", "replace")):
-            log.warn("radio", "%s unreadable: this hour's airtime is counted as spent" % _AIRTIME)
+            log.warn("radio", "%s is not a whole airtime book: the day's airtime and downlinks are counted as "
+                     "spent, so the bench sends again in 24 h" % _AIRTIME)
         link = LoRaLink(Rak3172(hw.modem_uart, lora_keys(hw.network, log)), queue, log, budget, hw.seed)
         link.on_spend = self._save_budget
         return link
@@ -61,11 +62,15 @@ class Radio:
         return WifiLink(hw.wlan, hw.open_socket, queue, hw.bench_id, log, net.get("ssid", ""), net.get("key", ""),
                         net.get("broker", ""), net.get("port", 1883), net.get("user"), net.get("password"))
 
-    def _save_budget(self):
+    def _save_budget(self, now):
         # Every booking goes to flash before the frame goes on the air: a bench that resets
-        # in a loop must not get a fresh 30 s a day with every boot.
+        # in a loop must not get a fresh 30 s a day with every boot. Hourly too (save_state),
+        # or a bench resetting more often than a day would never see its budget free again.
         if self.lora is not None:
-            self.store.write(_AIRTIME, self.lora.budget.saved().encode())
+            self.store.write(_AIRTIME, self.lora.budget.saved(now).encode())
+
+    def save_state(self, now):
+        self._save_budget(now)
 
     def troubles(self):
         """A count that grows whenever the radio misbehaves: modem timeouts, answers that are

@@ -65,6 +65,8 @@ def summary_of(trace: Trace, board: dict[str, Any], totals: dict[str, Any], repo
         "joins": radio.get("joins", 0),
         "join_airtime_s": _seconds(radio.get("join_airtime_us", 0)),
         "max_airtime_24h_with_joins_s": _seconds(radio.get("max_airtime_24h_joins_us", 0)),
+        "max_downlinks_24h": radio.get("max_downlinks_24h", 0),
+        "max_requested_downlinks_24h": radio.get("max_requested_downlinks_24h", 0),
         "reports": {
             "generated": totals["generated"],
             "delivered": totals["delivered"],

@@ -34,6 +34,13 @@ class FakeRak3172:
         self._last = "AT_BUSY_ERROR"
         self.check_next = False  # AT+LINKCHECK=1: a LinkCheckReq rides on the next uplink
         self.network_downlinks = 0  # downlinks the network sent, LinkCheckAns included
+        # The network's side of fair use: when it sent each downlink of the last 24 h, and the
+        # most it ever sent in 24 h, all of them and those the bench asked for (JoinAccept,
+        # LinkCheckAns). Kept across the MCU's resets: the network does not forget.
+        self._sent_24h = []
+        self._answers_24h = []
+        self.max_downlinks_24h = 0
+        self.max_answers_24h = 0
 
     def power_on(self):
         """The modem is powered with the MCU: its RAM (and the join) is lost on a reset; its
@@ -78,6 +85,15 @@ class FakeRak3172:
         return n
 
     # -- the modem -----------------------------------------------------------------------------
+
+    def _network_sent(self, answer):
+        now = self.now_ms
+        for times in (self._sent_24h, self._answers_24h) if answer else (self._sent_24h,):
+            times.append(now)
+            while now - times[0] >= 86_400_000:
+                times.pop(0)
+        self.max_downlinks_24h = max(self.max_downlinks_24h, len(self._sent_24h))
+        self.max_answers_24h = max(self.max_answers_24h, len(self._answers_24h))
 
     def _say(self, text, delay_ms=0):
         self._last = text
@@ -148,6 +164,7 @@ class FakeRak3172:
             self.joins.append((self.now_ms, toa_us))
         if self.link_up:
             self.joined = True
+            self._network_sent(True)  # the JoinAccept
             self._say("+EVT:JOINED", _JOIN_MS)
         else:
             self._say("+EVT:JOIN_FAILED_RX_TIMEOUT", _JOIN_MS)
@@ -177,6 +194,7 @@ class FakeRak3172:
         if self.link_up and self.downlinks:
             fport_dn, hex_dn = self.downlinks.pop(0)
             self.network_downlinks += 1
+            self._network_sent(False)
             self._say("+EVT:RX_1:-87:6:UNICAST:%d:%s" % (fport_dn, hex_dn.upper()), toa_us // 1000 + 1000)
         if self.link_up and self.settings["ADR"] == "1":
             self.sf = self.network_sf  # a LinkADRReq in this uplink's receive window
@@ -191,6 +209,7 @@ class FakeRak3172:
             self.check_next = False
             if self.link_up:
                 self.network_downlinks += 1
+                self._network_sent(True)
                 self._say("+EVT:LINKCHECK:0:21:1:-87:6", done)
             else:
                 self._say("+EVT:LINKCHECK:1:0:0:0:0", done)

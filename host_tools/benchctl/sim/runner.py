@@ -66,7 +66,9 @@ class Totals:
             self.hourly = world.hourly
         self.radio = {"uplinks": world.uplinks, "uplink_bytes": world.uplink_bytes, "airtime_us": world.airtime_us,
                       "joins": world.joins, "join_airtime_us": world.join_airtime_us,
-                      "gap_requests": 0 if server is None else server.gap_requests}
+                      "gap_requests": 0 if server is None else server.gap_requests,
+                      "max_downlinks_24h": 0 if world.modem is None else world.modem.max_downlinks_24h,
+                      "max_requested_downlinks_24h": 0 if world.modem is None else world.modem.max_answers_24h}
 
     def as_dict(self, duration_ms):
         return {
