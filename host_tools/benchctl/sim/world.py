@@ -107,6 +107,7 @@ class World(InputSide, PlantSide, RadioSide):
         self.bench_id = "?"
         self.wlan = self.broker = None
         self.plant = None
+        self.dark = False  # the low-voltage disconnect holds the bench off (world_plant.wait_power)
         self.measured = set()  # channels the trace sets itself: they override the plant's
         self.report_ms = cfg["report_interval_s"] * 1000
         self.battery_ah = cfg["battery_ah"]
@@ -264,5 +265,16 @@ class World(InputSide, PlantSide, RadioSide):
         if channels:
             self.apply(channels)
         if events:
+            # Whatever the keys' order in the record (docs/architecture.md, "A record's keys"):
+            # every event is applied and a reset comes last; a console line typed at the
+            # instant of a reset is read by the bench once it runs again.
+            reset = None
             for kind, value in events:
-                self._event(kind, value)
+                if kind == "reset":
+                    reset = value
+                elif kind == "console" and any(k == "reset" for k, _ in events):
+                    self.early_console.append(value)
+                else:
+                    self._event(kind, value)
+            if reset is not None:
+                self._event("reset", reset)

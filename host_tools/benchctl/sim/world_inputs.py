@@ -13,7 +13,8 @@ class InputSide:
             if self.bench is not None:
                 self.bench.console_input(value)
             else:
-                self.early_console.append(value)  # typed while it boots: read once it runs
+                if not self.dark:  # typed while it boots: read once it runs (while dark, nobody hears)
+                    self.early_console.append(value)
             self._wake = True  # the UART interrupt wakes the loop
         elif kind == "fault":
             role, fault, for_ms = value
@@ -25,6 +26,8 @@ class InputSide:
             self._fault_ends.insert(i, (end, role))
         elif kind == "reset":
             cause, torn = value
+            if self.dark:
+                return  # the bench is off already: no write to tear, nothing to restart
             if torn:
                 # The write in progress is the newest of the config files' and the queue's.
                 if self.queue_block.writes and self.queue_block.stamp > self.flash.stamp:

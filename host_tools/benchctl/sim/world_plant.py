@@ -94,12 +94,16 @@ class PlantSide:
             self.qi_pin.level = 0
         if self.heater_pwm is not None:
             self.heater_pwm.duty = 0
-        while not self.plant.on:
-            t = self._peek_time()
-            if t is None:
-                raise End()
-            self._advance(t)
-            self._step_record()
+        self.dark = True  # a reset in the trace now finds nothing running: it changes nothing
+        try:
+            while not self.plant.on:
+                t = self._peek_time()
+                if t is None:
+                    raise End()
+                self._advance(t)
+                self._step_record()
+        finally:
+            self.dark = False
         self._seq = 0
 
     def _environment(self, name, value):

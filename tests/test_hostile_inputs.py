@@ -1,0 +1,49 @@
+"""Hostile inputs and ordinary faults, round two: valid traces never crash the replay on either
+engine, every event of a record takes effect whatever its keys' order, and the bench never
+dies of its own files or of what the network and the console send it."""
+
+import json
+
+import pytest
+
+from benchctl.replay import replay
+from conftest import BASE, write_trace
+
+DAY = 86400
+ENGINES = ["cpython", "micropython"]
+
+
+def dark_night(tmp_path, extra):
+    """A closed-loop bench whose battery runs out at night: dark from about 01:00."""
+    records = [{"t": m * 60, "poa_wm2": 0.0, "air_c": 5.0, "port1_demand_a": 0.0} for m in range(0, 12 * 60, 10)]
+    records += extra
+    records.sort(key=lambda r: r["t"])
+    return write_trace(tmp_path / "dark.jsonl", records, {"plant": {"initial_soc": 0.002, "battery_wh": 128}})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_reset_while_the_bench_is_dark_changes_nothing(tmp_path, engine):
+    extra = [{"t": 6 * 3600 + 5, "reset": "watchdog", "torn_write": True}, {"t": 7 * 3600 + 5, "reset": "soft"},
+             {"t": 7 * 3600 + 6, "console": "status"}]
+    result = replay(str(dark_night(tmp_path, extra)), str(tmp_path / "out"), engine=engine)
+    assert result.summary["energy"]["brownouts"] >= 1
+    assert "watchdog" not in result.summary["resets"] and "soft" not in result.summary["resets"]
+
+
+@pytest.mark.parametrize("order", [["reset", "downlink", "console", "link", "fault"],
+                                   ["console", "fault", "link", "downlink", "reset"]])
+def test_every_event_of_a_record_takes_effect_whatever_its_keys_order(tmp_path, order):
+    values = {"reset": "watchdog", "downlink": {"fport": 3, "hex": "0102"}, "console": "status",
+              "link": "down", "fault": {"sensor": "port1", "kind": "nack", "for_s": 600}}
+    record = {"t": 3600}
+    for key in order:
+        record[key] = values[key]
+    trace = write_trace(tmp_path / "t.jsonl", [{"t": 0, **BASE}, record, {"t": 3605, **BASE}, {"t": 7200, **BASE}])
+    result = replay(str(trace), str(tmp_path / "out"))
+    console = (tmp_path / "out" / "console.log").read_text()
+    assert result.summary["resets"] == {"watchdog": 1}
+    after = console[console.index("reset watchdog"):]
+    assert "\nbench SM-T fw" in after  # `status` typed at the reset's instant is read after it
+    assert "sensor errors ports 0" not in after and "sensor errors ports" in after  # the fault
+    uplinks = [json.loads(line) for line in (tmp_path / "out" / "uplinks.jsonl").read_text().splitlines()]
+    assert uplinks and all(not u["delivered"] for u in uplinks if u["t"] > 3600)  # the link went down
