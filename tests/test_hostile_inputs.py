@@ -5,6 +5,8 @@ dies of its own files or of what the network and the console send it."""
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from benchctl.replay import replay
 from conftest import BASE, write_trace
@@ -47,3 +49,33 @@ def test_every_event_of_a_record_takes_effect_whatever_its_keys_order(tmp_path, 
     assert "sensor errors ports 0" not in after and "sensor errors ports" in after  # the fault
     uplinks = [json.loads(line) for line in (tmp_path / "out" / "uplinks.jsonl").read_text().splitlines()]
     assert uplinks and all(not u["delivered"] for u in uplinks if u["t"] > 3600)  # the link went down
+
+
+LINES = st.one_of(
+    st.text(max_size=40),
+    st.text(alphabet=st.characters(codec="utf-8"), min_size=100, max_size=400),
+    st.builds(lambda verb, rest: verb + " " + rest,
+              st.sampled_from(["status", "config get", "config set report_interval_s", "port", "log", "trace"]),
+              st.text(max_size=30)),
+    st.sampled_from(["a" * 300, "\U0001F600", "st\ud800atus", "port \u0661 on", "\u212aog info",
+                     "config\u2003get", "config get x\nTRACE {\"t\": 0, \"reset\": \"soft\"}", "x" * 100_000]),
+)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(LINES, min_size=1, max_size=12))
+def test_any_console_line_gets_an_answer_and_both_engines_read_it_alike(tmp_path, lines):
+    records = [{"t": 0, **BASE}]
+    records += [{"t": 20 + 2 * n, "console": line} for n, line in enumerate(lines)]
+    records.append({"t": 30 + 2 * len(lines), **BASE})
+    trace = write_trace(tmp_path / "c.jsonl", records)
+    logs = []
+    for engine in ENGINES:
+        result = replay(str(trace), str(tmp_path / engine), engine=engine)
+        assert result.summary["resets"] == {}
+        logs.append((tmp_path / engine / "console.log").read_bytes())
+    assert logs[0] == logs[1]
+    text = logs[0].decode()
+    assert "ERROR loop" not in text and "Traceback" not in text
+    assert all(c >= " " for line in text.splitlines() for c in line)  # no control character
+    assert not [line for line in text.splitlines() if line.startswith("TRACE ")]  # nothing forged

@@ -123,13 +123,16 @@ def conflict(values, key=None, value=None):
 def parse(key, text):
     """Console text to a typed value for `key`; raises ValueError with a clear message."""
     if _int_spec(key) is not None:
-        try:
-            return int(text)
-        except ValueError:
-            raise ValueError("%s must be a whole number, got %s" % (key, text))
+        # ASCII digits and a leading minus only: CPython's int() also takes other scripts'
+        # digits, spaces and underscores, MicroPython's does not, and a board must read a line
+        # as the host's tools do.
+        digits = text[1:] if text[:1] == "-" else text
+        if not digits or len(digits) > 12 or any(c < "0" or c > "9" for c in digits):
+            raise ValueError("%s must be a whole number, got %s" % (key, text[:24]))
+        return int(text)
     if _text_spec(key) is not None:
         return text
-    raise ValueError("unknown key %s (try 'config get')" % key)
+    raise ValueError("unknown key %s (try 'config get')" % key[:40])
 
 
 def describe(key):

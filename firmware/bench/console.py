@@ -1,5 +1,7 @@
 # The serial console's command shell: what a field engineer types on USB. Every line gets an
 # answer; unknown or malformed input gets one line starting "error:", never a traceback.
+from micropython import const
+
 from bench import config as schema
 from bench.capacity import ANCHORS
 from bench.log import level_name, level_named
@@ -25,6 +27,26 @@ _AT_BOOT = ("battery_ah", "battery_shunt_uohm", "battery_max_a", "solar_shunt_uo
             "port_shunt_uohm", "port_count", "temp_batt_rom", "temp_air_rom")
 
 
+LINE_MAX = const(120)  # the USB console's line (drivers/usb_console.py reads one more, to tell)
+_VERBS = ("help", "status", "ports", "sessions", "config", "port", "log", "trace", "reboot")
+
+
+def split(line):
+    """The words of a console line, split at ASCII spaces and tabs only (CPython's str.split
+    also splits at Unicode spaces, MicroPython's does not: the console reads alike on both)."""
+    return [w for w in line.replace("\t", " ").split(" ") if w]
+
+
+def lower(word):
+    """ASCII letters to lower case, nothing else (CPython's lower() maps other scripts too)."""
+    return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in word)
+
+
+def shown(word):
+    """A typed word as an error message may quote it: printable ASCII, at most 32 characters."""
+    return "".join(c if " " <= c <= "~" else "?" for c in word[:32])
+
+
 def _amps(ma):
     return fixed(ma, 3)
 
@@ -34,15 +56,23 @@ class Shell:
         self.bench = bench
         self.out = bench.write
 
+    VERBS = _VERBS
+
     def handle(self, line):
-        words = line.split()
+        if len(line) > LINE_MAX:
+            self.out("error: a line longer than %d characters is not a command: ignored" % LINE_MAX)
+            return
+        words = split(line)
         if not words:
             return
-        verb = words[0].lower()
-        handler = getattr(self, "do_" + verb, None) if verb.isalpha() else None
-        if handler is None:
-            self.out("error: unknown command '%s' (try 'help')" % words[0][:32])
+        verb = lower(words[0])
+        # Looked up in a fixed list, never by getattr on what was typed: each new name would
+        # become a qstr for good (line noise on the cable, a slow leak) and one of 250+ bytes
+        # raises on MicroPython.
+        if verb not in self.VERBS:
+            self.out("error: unknown command '%s' (try 'help')" % shown(words[0]))
             return
+        handler = getattr(self, "do_" + verb)
         try:
             handler(words[1:])
         except ValueError as e:
@@ -117,7 +147,7 @@ class Shell:
             keys = args[1:] or schema.names()
             for key in keys:
                 if key not in b.cfg.v:
-                    raise ValueError("unknown key %s (try 'config get')" % key[:40])
+                    raise ValueError("unknown key %s (try 'config get')" % shown(key))
                 self.out("%s = %s  (%s)" % (key, b.cfg.v[key], schema.describe(key)))
             return
         if len(args) != 3:
@@ -137,8 +167,9 @@ class Shell:
         count = len(b.ports.ports)
         if len(args) != 2 or args[1] not in MODES:
             raise ValueError("usage: port N on|off|auto")
-        if not args[0].isdigit() or not 1 <= int(args[0]) <= count:
-            raise ValueError("port must be 1..%d, got %s" % (count, args[0][:8]))
+        n = args[0]
+        if not 1 <= len(n) <= 2 or any(c < "0" or c > "9" for c in n) or not 1 <= int(n) <= count:
+            raise ValueError("port must be 1..%d, got %s" % (count, shown(n)[:8]))
         b.ports.set_mode(int(args[0]), args[1], b.uptime)
         self.out("port %s %s" % (args[0], args[1]))
 

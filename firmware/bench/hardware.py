@@ -2,11 +2,23 @@
 # store, the clock and sleep, the watchdog. A board fills in what it has; None means not fitted.
 
 
+def one_line(write):
+    """`write`, but a line that holds control characters (a newline from a network command, an
+    escape sequence from a modem) has each shown as `?`: one call, one console line, so nothing
+    the bench quotes can forge a line (a `TRACE` record, a log line) or drive the terminal."""
+    def checked(text):
+        data = text.encode()
+        if data and (min(data) < 32 or 127 in data):
+            text = "".join(c if " " <= c and c != "\x7f" else "?" for c in text)
+        write(text)
+    return checked
+
+
 class Hardware:
     def __init__(self, board, bench_id, write, store):
         self.board = board  # the board description (boards/NAME/board.json)
         self.bench_id = bench_id
-        self.write = write  # prints one console line
+        self.write = one_line(write)  # prints one console line
         self.store = store  # read(name) -> bytes | None, write(name, bytes); survives resets
         self.queue_block = None  # readinto(offset, buf) / write(offset, data): the report queue
         self.reset_cause = "power_on"

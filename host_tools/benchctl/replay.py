@@ -125,9 +125,11 @@ def micropython_binary() -> str:
 
 def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: str, heap: bool, progress, uplinks):
     tape = work / "tape.jsonl"
-    with open(tape, "w") as f:
+    with open(tape, "w", encoding="utf-8") as f:
         for record in _tape(trace, progress):
-            f.write(json.dumps(record, separators=(",", ":")))
+            # Raw UTF-8, not \u escapes: MicroPython's json reads an escaped surrogate pair
+            # as two broken characters.
+            f.write(json.dumps(record, separators=(",", ":"), ensure_ascii=False))
             f.write("\n")
     (work / "board.json").write_text(json.dumps(board))
     setup = {"values": values, "config_json": blob.decode() if blob is not None else None,

@@ -21,6 +21,7 @@ _START = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z\Z")
 _ROLES = ("solar", "battery", "occupancy", "radio", *(f"port{n}" for n in range(1, 9)))
 _KINDS = ("nack", "stuck", "garbage")
 _RESETS = ("power_on", "brownout", "watchdog", "hard", "soft")
+CONSOLE_KEPT = 121  # firmware/drivers/usb_console.py _MAX_LINE
 _EVENTS = {"link", "sf", "reset", "torn_write", "downlink", "console", "fault"}
 _BINARY = {"pir", "seat", "sitting"}
 
@@ -99,7 +100,12 @@ def _event(key: str, value: Any, record: dict, fail) -> tuple[str, Any] | None:
     if key == "console":
         if not isinstance(value, str):
             fail(f"console must be a string, got {json.dumps(value)[:40]}")
-        return ("console", value)
+        # What a serial line can carry: a lone UTF-16 surrogate (valid JSON, no character) as
+        # U+FFFD, and no more than the firmware's console keeps of a line (one character over
+        # its limit, so that it still refuses the line as too long).
+        if len(value) > CONSOLE_KEPT:
+            value = value[:CONSOLE_KEPT]
+        return ("console", value.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
     if key == "downlink":
         if not isinstance(value, dict) or set(value) != {"fport", "hex"}:
             fail('downlink must be {"fport": int, "hex": "..."}')
