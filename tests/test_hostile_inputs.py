@@ -79,3 +79,46 @@ def test_any_console_line_gets_an_answer_and_both_engines_read_it_alike(tmp_path
     assert "ERROR loop" not in text and "Traceback" not in text
     assert all(c >= " " for line in text.splitlines() for c in line)  # no control character
     assert not [line for line in text.splitlines() if line.startswith("TRACE ")]  # nothing forged
+
+
+HEAD = '{"format": "bench-trace", "version": 1, "bench": "SM-T", "start": "2026-06-21T00:00:00Z"}\n'
+FIRST = '{"t": 0, "solar_v": 18.0, "batt_v": 13.2}\n'
+
+
+def corrupt_gzip() -> bytes:
+    import gzip
+
+    data = bytearray(gzip.compress((HEAD + FIRST * 2000).encode()))
+    data[10:14] = b"\xff" * 4  # the first deflate block's header written over: zlib.error
+    return bytes(data)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("name", "content", "named"), [
+    ("deep.jsonl", HEAD + '{"t": 0, "console": ' + "[" * 100_000 + "]" * 100_000 + "}\n", ":2: bad JSON: nested too deeply"),
+    ("far.jsonl", HEAD + FIRST + '{"t": 1e306}\n', ":3: t = 1e+306 s is beyond the longest trace"),
+    ("digits.jsonl", HEAD + FIRST + '{"t": ' + "9" * 400 + "}\n", ":3: t = 9999"),
+    ("decade.jsonl", HEAD + FIRST + '{"t": 1e9}\n', ":3: t = 1000000000.0 s is beyond the longest trace"),
+    ("torn.jsonl.gz", corrupt_gzip(), ":1: unreadable: Error -3 while decompressing data: invalid block type"),
+])
+def test_a_trace_that_is_not_one_exits_2_naming_its_line_on_both_engines(tmp_path, capsys, engine, name, content,
+                                                                          named):
+    from benchctl.cli import main
+
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    code = main(["replay", str(path), "--out", str(tmp_path / "out"), "--engine", engine])
+    err = capsys.readouterr().err
+    assert code == 2 and named in err and "Traceback" not in err, err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_numbers_too_big_for_any_sensor_and_lone_surrogates_replay(tmp_path, engine):
+    trace = tmp_path / "odd.jsonl"
+    trace.write_text(HEAD + '{"t": 0, "solar_v": ' + "9" * 400 + ', "batt_v": 1e300, "port1_a": -1.7e308}\n'
+                     + '{"t": 20, "console": "st\\ud800atus", "fault": {"sensor": "port1", "kind": "nack", '
+                     + '"for_s": 1e306}}\n{"t": 60}\n')
+    result = replay(str(trace), str(tmp_path / "out"), engine=engine)
+    assert result.summary["duration_s"] == 60
+    assert "error: unknown command 'st?atus'" in (tmp_path / "out" / "console.log").read_text()

@@ -67,13 +67,37 @@ def speed() -> None:
           f"reports {summary['reports']['generated']}")
 
 
+def smallest_heap(trace: Path, sizes_kb: range) -> int | None:
+    """The smallest -X heapsize (KB, of `sizes_kb`) under which `trace` replays with every
+    report made and no MemoryError, or None."""
+    from benchctl.replay import FirmwareFailed
+
+    for kb in sizes_kb:
+        try:
+            result = replay(str(trace), None, engine="micropython", heapsize=f"{kb}k", heap=True)
+        except FirmwareFailed:
+            continue
+        if result.heap is not None and result.heap["count"] > 0 and result.summary["resets"] == {}:
+            return kb
+    return None
+
+
 def heap() -> None:
     trace = build(30, "month.jsonl.gz")
-    result = replay(str(trace), None, engine="micropython", heapsize="320k", heap=True)
+    kb = smallest_heap(build(2, "two-days.jsonl.gz"), range(256, 577, 32))
+    if kb is None:
+        print("firmware heap: the bench does not run two days under any heap up to 576 KB")
+        return
+    result = replay(str(trace), None, engine="micropython", heapsize=f"{kb}k", heap=True)
     assert result.heap is not None
     h = result.heap
     days = h["blocks"]
-    print("firmware heap, MicroPython unix port (64-bit), 30 days, -X heapsize=320k: the whole replay fits")
+    if h["count"] == 0 or len(days) < 3:
+        print(f"firmware heap: under -X heapsize={kb}k the bench made {h['count']} reports in 30 days "
+              f"(resets {result.summary['resets']})")
+        return
+    print(f"firmware heap, MicroPython unix port (64-bit), 30 days, -X heapsize={kb}k (the smallest, in steps "
+          f"of 32 KB, that runs two days): the whole replay fits")
     print(f"  loaded code and sim   {h['loaded'] / 1024:.1f} KB (code, kept in flash when frozen on a board, and the "
           f"45 KB simulated flash of the report queue)")
     print(f"  live data             {h['max'] / 1024:.1f} KB at most, after gc.collect() at each of "

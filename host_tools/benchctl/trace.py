@@ -7,6 +7,7 @@ import gzip
 import json
 import math
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,8 +48,20 @@ class Header:
     line: int = 1
 
 
+# The longest trace benchctl replays (docs/traces.md): ten years of trace time. trace-v1 only
+# asks t >= 0; beyond this a replay would run for days, so it is refused (exit 2) instead.
+T_MAX_S = 10 * 365 * 86400 + 2 * 86400
+# A channel's magnitude in its own unit (V, A, degrees C, W, cm...): no sensor reads beyond it,
+# so a larger number (valid JSON, even 400 digits) is read as this, as a chip saturates.
+CHANNEL_MAX = 1e12
+
+
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True  # any size: math.isfinite would raise OverflowError on 400 digits
+    return isinstance(value, float) and math.isfinite(value)
 
 
 def _scale(name: str) -> int:
@@ -75,6 +88,8 @@ def channel_value(name: str, value: Any, fail) -> int | None:
         return int(value)
     if name == "radar_cm" and value < 0:
         fail(f"radar_cm must be >= 0, got {value}")
+    if not -CHANNEL_MAX <= value <= CHANNEL_MAX:
+        value = CHANNEL_MAX if value > 0 else -CHANNEL_MAX
     return round(value * _scale(name))
 
 
@@ -124,7 +139,8 @@ def _event(key: str, value: Any, record: dict, fail) -> tuple[str, Any] | None:
         fail(f"fault kind must be nack, stuck or garbage, got {json.dumps(value['kind'])[:40]}")
     if not _is_number(value["for_s"]) or value["for_s"] < 0:
         fail(f"fault for_s must be a number >= 0, got {json.dumps(value['for_s'])[:40]}")
-    return ("fault", (value["sensor"], value["kind"], round(value["for_s"] * 1000)))
+    # A fault longer than the longest trace lasts to its end.
+    return ("fault", (value["sensor"], value["kind"], round(min(value["for_s"], T_MAX_S) * 1000)))
 
 
 def _open(path: Path):
@@ -206,7 +222,7 @@ class Trace:
                 if not stripped or stripped.startswith("#"):
                     continue
                 yield number, stripped
-        except (EOFError, OSError, gzip.BadGzipFile) as e:
+        except (EOFError, OSError, gzip.BadGzipFile, zlib.error) as e:
             raise TraceError(self.name, self.lines + 1, f"unreadable: {e}") from None
         finally:
             self._file.close()
@@ -228,39 +244,53 @@ class Trace:
             return json.loads(text)
         except ValueError as e:
             raise TraceError(self.name, number, f"bad JSON: {e}") from None
+        except RecursionError:
+            raise TraceError(self.name, number, "bad JSON: nested too deeply to be a trace record") from None
 
     def __iter__(self) -> Iterator[tuple[int, dict | None, list | None]]:
         last = 0.0
         for number, text in self._iter:
-            record = self._json(number, text)
-            fail = self._failer(number)
-            if not isinstance(record, dict):
-                fail("a record must be a JSON object")
-            if "t" not in record:
-                fail("missing t")
-            t = record["t"]
-            if not _is_number(t) or t < 0:
-                fail(f"t must be a number >= 0, got {json.dumps(t)[:40]}")
-            if t < last:
-                fail(f"t goes backwards ({t} after {last})")
+            try:
+                t, tape = self._record(number, text, last)
+            except (OverflowError, ValueError, TypeError, RecursionError, MemoryError) as e:
+                # What the checks below did not foresee is still this line's fault, not the replay's.
+                raise TraceError(self.name, number, f"cannot be read as a record ({type(e).__name__})") from None
             last = t
-            channels: dict[str, int | None] | None = None
-            events: list | None = None
-            for key, value in record.items():
-                if key == "t":
-                    continue
-                if key in _EVENTS:
-                    event = _event(key, value, record, fail)
-                    if event is not None:
-                        events = events or []
-                        events.append(event)
-                else:
-                    channels = channels or {}
-                    channels[key] = channel_value(key, value, fail)
-                    self.channels.add(key)
-            t_ms = round(t * 1000)
-            self.duration_ms = t_ms
-            yield (t_ms, channels, events)
+            yield tape
+
+    def _record(self, number: int, text: str, last: float) -> tuple[float, tuple]:
+        """One line checked against trace-v1: (its t, its tape record); raises TraceError."""
+        record = self._json(number, text)
+        fail = self._failer(number)
+        if not isinstance(record, dict):
+            fail("a record must be a JSON object")
+        if "t" not in record:
+            fail("missing t")
+        t = record["t"]
+        if not _is_number(t) or t < 0:
+            fail(f"t must be a number >= 0, got {json.dumps(t)[:40]}")
+        if t > T_MAX_S:
+            fail(f"t = {json.dumps(t)[:40]} s is beyond the longest trace benchctl replays "
+                 f"({T_MAX_S} s, ten years): split the trace")
+        if t < last:
+            fail(f"t goes backwards ({t} after {last})")
+        channels: dict[str, int | None] | None = None
+        events: list | None = None
+        for key, value in record.items():
+            if key == "t":
+                continue
+            if key in _EVENTS:
+                event = _event(key, value, record, fail)
+                if event is not None:
+                    events = events or []
+                    events.append(event)
+            else:
+                channels = channels or {}
+                channels[key] = channel_value(key, value, fail)
+                self.channels.add(key)
+        t_ms = round(t * 1000)
+        self.duration_ms = t_ms
+        return t, (t_ms, channels, events)
 
 
 class _Bad(Exception):
@@ -271,7 +301,7 @@ def _raise(message: str):
     raise _Bad(message)
 
 
-RECORD_T_MAX = 1e9  # s: a producer's own ceiling (31 years); trace-v1 itself only asks t >= 0
+RECORD_T_MAX = T_MAX_S  # s: what a producer (the console's recorder) may write
 
 
 def record_problem(record: Any) -> str | None:
@@ -281,7 +311,7 @@ def record_problem(record: Any) -> str | None:
         return "a record must be a JSON object"
     t = record.get("t")
     if not _is_number(t) or not 0 <= t < RECORD_T_MAX:
-        return f"t must be a number 0..{RECORD_T_MAX:.0e}, got {json.dumps(t)[:40]}"
+        return f"t must be a number 0..{RECORD_T_MAX}, got {json.dumps(t)[:40]}"
     try:
         for key, value in record.items():
             if key == "t":
