@@ -3,6 +3,8 @@ engine, every event of a record takes effect whatever its keys' order, and the b
 dies of its own files or of what the network and the console send it."""
 
 import json
+import tempfile
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -122,3 +124,80 @@ def test_numbers_too_big_for_any_sensor_and_lone_surrogates_replay(tmp_path, eng
     result = replay(str(trace), str(tmp_path / "out"), engine=engine)
     assert result.summary["duration_s"] == 60
     assert "error: unknown command 'st?atus'" in (tmp_path / "out" / "console.log").read_text()
+
+
+def run_with_files(board_name, files, hours=3):
+    """Replays `hours` of a quiet day on `board_name` with `files` on its flash as found."""
+    from bench.config import Config
+    from benchctl.sim.runner import replay as run
+    from benchctl.trace import Trace
+    from conftest import board
+
+    trace = write_trace(Path(tempfile.mkdtemp()) / "t.jsonl", [{"t": 0, **BASE}, {"t": hours * 3600, **BASE}])
+    lines = []
+    totals = run(board(board_name), iter(Trace(str(trace))), Config().v, None, "SM-T", lines.append, files=files)
+    return totals, "\n".join(lines)
+
+
+NOT_SETTINGS = [b"null", b"[]", b"42", b'"text"', b"{", b"\xff\xfe\x00", b"{}" + b" " * 20000,
+                b'{"ssid": 5, "key": ["x"], "port": "1883", "broker": null, "tls": "yes", "deveui": 7}']
+
+
+@pytest.mark.parametrize("board_name", ["esp32-rak3172", "esp32-wifi"])
+@pytest.mark.parametrize("content", NOT_SETTINGS, ids=range(len(NOT_SETTINGS)))
+def test_a_network_json_that_is_not_settings_is_named_and_the_bench_runs_on(board_name, content):
+    totals, console = run_with_files(board_name, {"network.json": content})
+    assert totals["resets"] == {} and totals["crashes"] == 0, console[-600:]
+    assert totals["generated"] >= 10  # reports made every quarter hour
+    assert "network.json:" in console
+    assert "Traceback" not in console and "bench cannot start" not in console
+
+
+BAD_FILES = [b"null", b"[]", b"42", b'"text"', b"{", b"\xff\xfe\x00", b"{}" + b" " * 20000, b"x" * 70000,
+             b'{"boots": "many", "charge_mas": [1], "gauge": {"a": 1}, "days": 5, "resets": 3}',
+             b'{"report_interval_s": "900", "occupancy": 5, "port_count": 99, "nope": 1}']
+
+
+@pytest.mark.parametrize("board_name", ["esp32-rak3172", "esp32-wifi"])
+@pytest.mark.parametrize("name", ["config.json", "state.json", "airtime.txt", "bench_id"])
+@pytest.mark.parametrize("content", BAD_FILES, ids=range(len(BAD_FILES)))
+def test_a_file_on_flash_that_is_not_what_the_bench_wrote_never_stops_it(board_name, name, content):
+    totals, console = run_with_files(board_name, {name: content})
+    assert totals["resets"] == {} and totals["crashes"] == 0, console[-600:]
+    assert totals["generated"] >= 10
+    assert "Traceback" not in console and "bench cannot start" not in console
+
+
+@pytest.mark.parametrize(("raw", "ident"), [(b"SM-042\n", "SM-042"), (None, "unset"), (b"\xff\xfe", "unset"),
+                                            (b"x" * 70000, "unset"), (b"SM 042", "unset"), (b"", "unset")])
+def test_the_bench_id_on_flash_is_an_id_or_unset_and_said(raw, ident):
+    from bench.provision import bench_id
+    from benchctl.sim.flash import FakeFlash
+
+    flash = FakeFlash()
+    if raw is not None:
+        flash.write("bench_id", raw)
+    said = []
+    assert bench_id(flash, said.append) == ident
+    assert bool(said) == (raw is not None and ident == "unset")
+
+
+@given(st.binary(max_size=300) | st.builds(json.dumps, st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(
+        ["ssid", "key", "broker", "port", "user", "password", "tls", "ca", "deveui", "appkey", "x"]), inner,
+        max_size=6))).map(str.encode))
+def test_network_settings_are_each_of_their_type_whatever_the_file_holds(raw):
+    from bench.provision import network
+
+    said = []
+    settings, whole = network(raw, said.append)
+    assert isinstance(settings, dict)
+    for name, value in settings.items():
+        if name == "port":
+            assert type(value) is int and 1 <= value <= 65535
+        elif name == "tls":
+            assert type(value) is bool
+        else:
+            assert isinstance(value, str) or (name in ("user", "password") and value is None)
+    assert whole or (said and not settings)

@@ -12,6 +12,7 @@ import onewire
 from bench.bench import QUEUE_CAPACITY
 from bench.files import FileBlock, FileStore
 from bench.hardware import Hardware
+from bench.provision import bench_id, provisioned
 from bench.queue import block_bytes
 from drivers.usb_console import UsbConsole
 
@@ -56,17 +57,13 @@ def build(sleep):
     with open("board.json") as f:
         board = json.load(f)
     store = FileStore()
-    ident = store.read("bench_id")
     console = UsbConsole()
-    hw = Hardware(board, ident.decode().strip() if ident else "unset", console.write, store)
+    hw = Hardware(board, "unset", console.write, store)
+    hw.bench_id = bench_id(store, hw.write)
     hw.reset_cause = _CAUSES.get(machine.reset_cause(), "power_on")
     # Provisioned by `benchctl flash --secrets`, never printed: LoRaWAN keys (deveui, joineui,
     # appkey) or Wi-Fi and broker settings (ssid, key, broker, port).
-    raw = store.read("network.json")
-    try:
-        hw.network = json.loads(raw) if raw else {}
-    except ValueError:
-        hw.network = {}
+    hw.network = provisioned(store, hw.write)
     i2c = board["i2c"]
     hw.i2c = machine.I2C(i2c["id"], scl=machine.Pin(i2c["scl"]), sda=machine.Pin(i2c["sda"]), freq=i2c["freq"])
     if "onewire_pin" in board:

@@ -9,6 +9,7 @@ import time
 
 from bench.bench import QUEUE_CAPACITY
 from bench.files import FileBlock, FileStore
+from bench.provision import bench_id, provisioned
 from bench.queue import block_bytes
 from benchctl.sim.signals import End, Reset
 from benchctl.sim.world import World
@@ -82,7 +83,6 @@ def hardware():
         raise OSError("no /vhw/setup.json: start this board with `benchctl virtual`")
     world = _Surroundings(board, setup, _tape())
     store = FileStore()
-    ident = store.read("bench_id")
     try:
         with open(_VHW + "cause") as f:
             cause = f.read().strip()
@@ -91,15 +91,12 @@ def hardware():
         cause = "soft"  # the interpreter ended at the REPL (Ctrl-D) or was started afresh
     world.boot()
     console = UsbConsole()
-    hw = world.hardware(ident.decode().strip() if ident else "unset", cause, console.write)
+    hw = world.hardware("unset", cause, console.write)
+    hw.bench_id = world.bench_id = bench_id(store, hw.write)
     hw.store = store
     hw.free_heap = gc.mem_free
-    raw = store.read("network.json")  # the keys `benchctl flash --secrets` provisioned
-    if raw:
-        try:
-            hw.network = json.loads(raw)
-        except ValueError:
-            hw.network = {}
+    if store.read("network.json") is not None:  # the keys `benchctl flash --secrets` provisioned
+        hw.network = provisioned(store, hw.write)
     try:
         hw.queue_block = FileBlock("queue.bin", block_bytes(QUEUE_CAPACITY))
     except OSError:

@@ -3,6 +3,10 @@
 # leaves the old file or the new one, never half of one.
 import os
 
+from micropython import const
+
+READ_MAX = const(16384)  # the largest file the bench keeps (network.json with a CA chain: 12 KB)
+
 
 class FileStore:
     def __init__(self, root=""):
@@ -12,9 +16,12 @@ class FileStore:
         return self.root + "/" + name if self.root else name
 
     def read(self, name):
+        """The file's bytes, or None if there is none. Of a file larger than any the bench
+        writes, READ_MAX + 1 bytes: its reader finds it malformed and says so, where reading
+        it whole could exhaust the heap at every boot."""
         try:
             with open(self._path(name), "rb") as f:
-                return f.read()
+                return f.read(READ_MAX + 1)
         except OSError:
             return None
 
@@ -23,6 +30,14 @@ class FileStore:
         with open(tmp, "wb") as f:
             f.write(data)
         os.rename(tmp, self._path(name))
+
+    def set_aside(self, name):
+        """Rename a file the bench cannot use to NAME.bad (replacing an older one), so that it
+        is not read at the next boot and a technician can still look at it."""
+        try:
+            os.rename(self._path(name), self._path(name + ".bad"))
+        except OSError:
+            pass
 
 
 class FileBlock:

@@ -1,7 +1,7 @@
 # The board's flash store, simulated: files that survive resets. The firmware's FileStore
 # replaces a file by write-then-rename, so a write torn by a power cut leaves the old file:
 # `tear()` does exactly that to the last write.
-
+from bench.files import READ_MAX
 
 _CLOCK = [0]  # one write order for every fake flash region, so a reset tears the newest write
 
@@ -19,13 +19,19 @@ class FakeFlash:
         self._last = None  # (name, previous content) of the latest write
 
     def read(self, name):
-        return self.files.get(name)
+        data = self.files.get(name)
+        return data if data is None or len(data) <= READ_MAX else data[:READ_MAX + 1]  # as FileStore.read
 
     def write(self, name, data):
         self._last = (name, self.files.get(name))
         self.files[name] = bytes(data)
         self.writes += 1
         self.stamp = _stamp()
+
+    def set_aside(self, name):
+        """As FileStore.set_aside: NAME becomes NAME.bad."""
+        if name in self.files:
+            self.files[name + ".bad"] = self.files.pop(name)
 
     def tear(self):
         """A reset cut the latest write short: the rename never happened."""

@@ -92,7 +92,7 @@ class Totals:
 
 
 def replay(board, tape, cfg_values, config_json, bench_id, write, seed=1, queue_block=None, on_air=None,
-           plant=None, on_hour=None):
+           plant=None, on_hour=None, files=None):
     """Run the firmware over `tape`; returns Totals.as_dict(). `config_json` (bytes or None)
     is put on the simulated flash before the first boot, as provisioning would. `on_air` gets
     every uplink: (t ms, fport, payload, airtime us, delivered)."""
@@ -100,6 +100,8 @@ def replay(board, tape, cfg_values, config_json, bench_id, write, seed=1, queue_
     world.on_hour = on_hour
     if config_json is not None:
         world.flash.write("config.json", config_json)
+    for name in files or ():  # the tests' own flash contents: state, keys, books as found on a board
+        world.flash.write(name, files[name])
 
     totals = Totals(len(board.get("port_pins", ())))
     cause = "power_on"

@@ -2,9 +2,8 @@
 # fake chips wired as the board's board.json says, and gives the firmware its clock, sleep
 # and watchdog. Sleep is where simulated time passes: records apply at their own times,
 # a console line wakes the loop, a reset or the end of the tape unwinds it.
-import json
-
 from bench.hardware import Hardware
+from bench.provision import provisioned
 from bench.queue import block_bytes
 from benchctl.sim.broker import FakeBroker, FakeWlan
 from benchctl.sim.flash import FakeBlock, FakeFlash
@@ -157,9 +156,8 @@ class World(InputSide, PlantSide, RadioSide):
             hw.wlan = self.wlan
             hw.open_socket = self.broker.open_socket
             hw.network = {"ssid": "smiltene-parks", "key": SECRET, "broker": "mqtt.bench.test", "port": 1883}
-        provisioned = self.flash.read("network.json")  # as `benchctl flash --secrets` writes it
-        if provisioned is not None:
-            hw.network = json.loads(provisioned)
+        if self.flash.read("network.json") is not None:  # as `benchctl flash --secrets` writes it
+            hw.network = provisioned(self.flash, hw.write)
         hw.seed = self.rng.below(0x7FFFFFFF) + 1
         hw.clock = self.clock
         hw.sleep = self.sleep
