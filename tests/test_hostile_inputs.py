@@ -201,3 +201,10 @@ def test_network_settings_are_each_of_their_type_whatever_the_file_holds(raw):
         else:
             assert isinstance(value, str) or (name in ("user", "password") and value is None)
     assert whole or (said and not settings)
+
+
+@pytest.mark.parametrize("size", [66, 67, 150, 222])
+def test_a_long_downlink_reaches_the_bench_and_is_applied_or_rejected_not_lost(tmp_path, size):
+    records = [{"t": 0, **BASE}, {"t": 600, "downlink": {"fport": 3, "hex": "ab" * size}}, {"t": 7200, **BASE}]
+    summary = replay(str(write_trace(tmp_path / "d.jsonl", records)), str(tmp_path / "out")).summary
+    assert summary["downlinks"]["applied"] + summary["downlinks"]["rejected"] == 1

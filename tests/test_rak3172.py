@@ -166,3 +166,25 @@ def test_a_query_returns_the_value_line_before_the_status():
     assert rak.query(clock.now, "NJS")
     assert clock.run(rak) == "ok" and rak.value == "1"
     assert modem.commands[-1] == "AT+NJS=?"
+
+
+@pytest.mark.parametrize("size", [1, 51, 66, 67, 115, 222])
+def test_every_downlink_eu868_allows_arrives_whole(size):
+    # EU868 carries up to 222 bytes of application payload at DR5 (RP002 2.4.6).
+    modem, rak, clock = rig()
+    rak.join(clock.now)
+    clock.run(rak)
+    payload = bytes(range(size)) if size < 256 else b""
+    modem.downlinks.append((5, payload.hex()))
+    rak.send(clock.now, 1, b"\x01")
+    assert clock.run(rak) == "ok"
+    assert rak.downlinks == [(5, payload)]
+
+
+@given(st.integers(481, 3000), st.sampled_from([b"OK", b"+EVT:TX_DONE", b"AT_ERROR"]))
+def test_a_line_longer_than_any_answer_is_dropped_to_its_end_and_counted(length, tail):
+    # The junk ends in what looks like a status: it must not complete the command in flight.
+    rak = Rak3172(Lines(b"x" * (length - len(tail)) + tail + b"\r\nAT_BUSY_ERROR\r\n"))
+    rak.send(0, 1, b"\x01")
+    rak.poll(10)
+    assert rak.result == "at_busy_error" and rak.long_lines == 1

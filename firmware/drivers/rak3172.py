@@ -3,7 +3,9 @@
 # and every command has a deadline, so no modem answer can hold the loop past its watchdog.
 from micropython import const
 
-_LINE_MAX = const(160)  # +EVT:RX_1:-100:-10:UNICAST:223: + 51 bytes in hex fits
+# +EVT:RX_1:-100:-10:UNICAST:223: and the largest EU868 downlink, 222 bytes at DR5 (RP002
+# 2.4.6: M = 230 less FHDR and FPort) as 444 hex digits: 476 characters.
+_LINE_MAX = const(480)
 _SEND_TIMEOUT_MS = const(8000)  # OK, then +EVT:TX_DONE after the airtime and RX1/RX2
 _CMD_TIMEOUT_MS = const(2000)
 _JOIN_TIMEOUT_MS = const(60000)
@@ -30,7 +32,10 @@ class Rak3172:
             steps.append("AT+%s=%s" % (name, value))
         self.steps = tuple(steps) + self.SETUP
         self._buf = bytearray(64)
-        self._line = bytearray()
+        self._line = bytearray(_LINE_MAX)  # preallocated: a line is _line[:_len]
+        self._len = 0
+        self._skipping = False  # inside a line longer than _LINE_MAX: dropped to its end
+        self.long_lines = 0
         self.state = "idle"
         self.deadline = 0
         self.pending = None  # the command in flight, for the log
@@ -115,14 +120,23 @@ class Rak3172:
             for i in range(n):
                 ch = self._buf[i]
                 if ch == 10 or ch == 13:
-                    if self._line:
-                        finished = self._answer(bytes(self._line)) or finished
-                        self._line = bytearray()
-                elif len(self._line) < _LINE_MAX:
-                    self._line.append(ch)
+                    if self._skipping:
+                        self._skipping = False  # the end of the over-long line: the next one counts
+                    elif self._len:
+                        finished = self._answer(bytes(self._line[:self._len])) or finished
+                    self._len = 0
+                elif self._skipping:
+                    pass
+                elif self._len < _LINE_MAX:
+                    self._line[self._len] = ch
+                    self._len += 1
                 else:
-                    self.garbage += 1  # an endless line: drop it
-                    self._line = bytearray()
+                    # Longer than any answer of the manual: dropped whole, to its end (its tail
+                    # read as a line of its own could complete a command).
+                    self.long_lines += 1
+                    self.garbage += 1
+                    self._skipping = True
+                    self._len = 0
         if self.state != "idle" and now - self.deadline >= 0:
             self.timeouts += 1
             if self.state == "joining":
