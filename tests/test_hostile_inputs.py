@@ -208,3 +208,19 @@ def test_a_long_downlink_reaches_the_bench_and_is_applied_or_rejected_not_lost(t
     records = [{"t": 0, **BASE}, {"t": 600, "downlink": {"fport": 3, "hex": "ab" * size}}, {"t": 7200, **BASE}]
     summary = replay(str(write_trace(tmp_path / "d.jsonl", records)), str(tmp_path / "out")).summary
     assert summary["downlinks"]["applied"] + summary["downlinks"]["rejected"] == 1
+
+
+@pytest.mark.parametrize("size", [100, 300, 3000])
+def test_an_mqtt_command_of_any_length_is_applied_or_rejected_and_the_session_goes_on(tmp_path, size):
+    from benchctl import codec
+
+    # Published on benches/<id>/cmd as {"fport": N, "hex": "..."}: 2 x size characters of hex.
+    fport, data = codec.encode_downlink({"read_config": True})
+    records = [{"t": 0, **BASE}, {"t": 600, "downlink": {"fport": 3, "hex": "ab" * size}},
+               {"t": 900, "downlink": {"fport": fport, "hex": bytes(data).hex()}}, {"t": 7200, **BASE}]
+    summary = replay(str(write_trace(tmp_path / "m.jsonl", records)), str(tmp_path / "out"),
+                     board_name="esp32-wifi").summary
+    assert summary["downlinks"] == {"applied": 1, "rejected": 1}  # the read_config after it: the session went on
+    console = (tmp_path / "out" / "console.log").read_text()
+    assert ("rejected from mqtt: a command longer than 512 bytes" in console) == (size > 250)
+    assert console.count("wifi: connected") == 1

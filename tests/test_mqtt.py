@@ -138,3 +138,33 @@ def test_packets_split_across_reads_are_joined():
         c.poll()
     assert c.inbox == [("a/b", b"hello")]
     assert wire.sent == bytes([0x40, 2, 0, 7])  # its PUBACK
+
+
+def publish_packet(topic: bytes, pid: int, payload: bytes) -> bytes:
+    body = len(topic).to_bytes(2, "big") + topic + pid.to_bytes(2, "big") + payload
+    length, n = bytearray(), len(body)
+    while True:
+        length.append((n & 0x7F) | (0x80 if n > 0x7F else 0))
+        n >>= 7
+        if not n:
+            break
+    return bytes([0x32]) + bytes(length) + body
+
+
+@given(st.lists(st.integers(0, 3000), min_size=1, max_size=4), st.integers(1, 700))  # the inbox holds 4
+def test_a_command_too_long_to_take_is_acknowledged_and_handed_on_as_none_and_the_rest_still_read(sizes, chunk):
+    stream = b"".join(publish_packet(b"benches/SM-C/cmd", n + 1, b"x" * size) for n, size in enumerate(sizes))
+    wire = Wire(b"")
+    c = MqttClient(wire)
+    got = []
+    for at in range(0, len(stream), chunk):  # the broker's bytes as they come, in pieces
+        wire.data.extend(stream[at:at + chunk])
+        c.poll()
+        got += c.inbox
+        c.inbox.clear()
+    c.poll()
+    got += c.inbox
+    taken = [size + 2 + 16 + 2 <= 512 for size in sizes]
+    assert got == [("benches/SM-C/cmd", b"x" * size if ok else None) for size, ok in zip(sizes, taken)]
+    assert wire.sent == b"".join(bytes([0x40, 2, 0, n + 1]) for n in range(len(sizes)))  # every one PUBACKed
+    assert not c.closed and c.oversized == taken.count(False)

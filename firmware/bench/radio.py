@@ -3,7 +3,7 @@
 from micropython import const
 
 from bench.airtime import BUDGET_US, AirtimeBudget, airtime_us, report_interval_s
-from bench.downlink import parse_downlink, parse_json
+from bench.downlink import MALFORMED, parse_downlink, parse_json
 from bench.lorawan import LoRaLink
 from bench.payload import HEALTH_BYTES, STATUS_BYTES
 from drivers.rak3172 import Rak3172
@@ -112,7 +112,10 @@ class Radio:
         wifi.tick(now)
         while wifi.commands:
             _, payload = wifi.commands.pop(0)
-            command, why = parse_json(payload)
+            if payload is None:  # longer than any command (drivers/mqtt.py): rejected, not lost
+                command, why = None, (MALFORMED, "a command longer than 512 bytes")
+            else:
+                command, why = parse_json(payload)
             self.command(command, why, "mqtt")
         return 1000 if wifi.mqtt is not None else 5000
 

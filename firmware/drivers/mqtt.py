@@ -56,6 +56,8 @@ class MqttClient:
         self.bad_packets = 0
         self.closed = False
         self.last_heard = None  # set to the caller's `now` on every packet
+        self._skip = 0  # bytes still to drop of a packet larger than _MAX_PACKET
+        self.oversized = 0  # such packets: a PUBLISH among them is in the inbox with payload None
 
     # -- out -----------------------------------------------------------------------------------
 
@@ -139,13 +141,21 @@ class MqttClient:
                 self.connected = False
                 break
             self._rx.extend(data)
+            self._drop()
             if len(self._rx) > 2 * _MAX_PACKET:
                 break
         handled = False
         while self._one():
             handled = True
             self.last_heard = now
+            self._drop()
         return handled
+
+    def _drop(self):
+        if self._skip:
+            n = self._skip if self._skip < len(self._rx) else len(self._rx)
+            self._rx = self._rx[n:]
+            self._skip -= n
 
     def _one(self):
         rx = self._rx
@@ -166,7 +176,7 @@ class MqttClient:
             if shift > 21:
                 raise MqttError("remaining length longer than 4 bytes: the stream is broken")
         if length > _MAX_PACKET:
-            raise MqttError("a packet of %d bytes: larger than %d" % (length, _MAX_PACKET))
+            return self._oversized(rx, i, length)
         if len(rx) < i + length:
             return False
         kind = rx[0] & 0xF0
@@ -174,6 +184,41 @@ class MqttClient:
         body = bytes(rx[i:i + length])
         self._rx = rx[i + length:]
         self._handle(kind, flags, body)
+        return True
+
+    def _oversized(self, rx, i, length):
+        """A packet larger than the bench takes: its head is read (a PUBLISH's topic and packet
+        id, so that it is acknowledged and rejected, never sent again by the broker, 4.3.2)
+        and the rest dropped as it comes, so the session goes on."""
+        head = 0
+        topic = None
+        if rx[0] & 0xF0 == _PUBLISH:
+            if len(rx) < i + 2:
+                return False
+            n = rx[i] << 8 | rx[i + 1]
+            qos = (rx[0] >> 1) & 3
+            head = 2 + n + (2 if qos else 0)
+            if head > _MAX_PACKET:
+                head = 0  # a topic this long is no command topic: dropped unanswered
+            elif len(rx) < i + head:
+                return False
+            else:
+                try:
+                    topic = bytes(rx[i + 2:i + 2 + n]).decode()
+                except UnicodeError:
+                    topic = None
+                if qos:
+                    self._send(bytes((_PUBACK, 2, rx[i + 2 + n], rx[i + 3 + n])))
+        self.oversized += 1
+        if topic is None:
+            self.bad_packets += 1
+        else:
+            if len(self.inbox) >= _INBOX:
+                self.inbox.pop(0)
+                self.inbox_dropped += 1
+            self.inbox.append((topic, None))  # the caller rejects it: too long to be a command
+        self._rx = rx[i + head:]
+        self._skip = length - head
         return True
 
     def _handle(self, kind, flags, body):
