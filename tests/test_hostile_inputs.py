@@ -224,3 +224,35 @@ def test_an_mqtt_command_of_any_length_is_applied_or_rejected_and_the_session_go
     console = (tmp_path / "out" / "console.log").read_text()
     assert ("rejected from mqtt: a command longer than 512 bytes" in console) == (size > 250)
     assert console.count("wifi: connected") == 1
+
+
+def sensor_events(out):
+    from benchctl import codec
+
+    frames = [json.loads(line) for line in (out / "uplinks.jsonl").read_text().splitlines()]
+    events = [codec.decode(2, bytes.fromhex(f["payload_hex"]))[0] for f in frames if f.get("fport") == 2]
+    return [(e["sensor"], e["fault"]) for e in events if e["frame"] == "sensor_fault"]
+
+
+def test_a_monitor_stuck_for_a_day_is_one_event_when_it_sticks_and_one_when_it_works_again(tmp_path):
+    records = [{"t": 0, **BASE}, {"t": 600, "fault": {"sensor": "battery", "kind": "stuck", "for_s": DAY}}]
+    # Readings that move, as a real battery's do: a stuck chip repeats the last of them.
+    records += [{"t": 601 + 60 * m, **BASE, "batt_a": round(0.5 - (m % 7) * 0.1, 2)} for m in range(26 * 60)]
+    trace = write_trace(tmp_path / "s.jsonl", records)
+    replay(str(trace), str(tmp_path / "out"))
+    battery = [e for e in sensor_events(tmp_path / "out") if e[0] == "battery"]
+    assert battery == [("battery", "stuck"), ("battery", "answering again")]
+    console = (tmp_path / "out" / "console.log").read_text()
+    assert console.count("battery monitor stuck") == 1 and console.count("battery monitor answering again") == 1
+
+
+def test_overlapping_faults_on_one_sensor_each_last_their_own_time(tmp_path):
+    records = [{"t": 0, **BASE}, {"t": 600, "fault": {"sensor": "port1", "kind": "nack", "for_s": 3600}},
+               {"t": 1200, "fault": {"sensor": "port1", "kind": "garbage", "for_s": 60}}]
+    records += [{"t": 10 * n, **BASE} for n in range(1, 800)]
+    records.sort(key=lambda r: r["t"])
+    trace = write_trace(tmp_path / "o.jsonl", records)
+    replay(str(trace), str(tmp_path / "out"))
+    lines = (tmp_path / "out" / "console.log").read_text().splitlines()
+    again = [float(line[1:12]) for line in lines if "port 1" in line and "answering again" in line]
+    assert again and again[0] >= 4200  # not when the short one ended, at 1260 s

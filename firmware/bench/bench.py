@@ -294,6 +294,10 @@ class Bench(Life):
             for role in self.sensors.take_new_failures():
                 kind = self.sensors.kinds.get(role, "not answering")
                 self.queue.put(FPORT_EVENT, encode_sensor_fault(role, kind, self.sensors.errors.get(role, 0)))
+        if self.sensors.new_recoveries:
+            for role in self.sensors.new_recoveries:
+                self.queue.put(FPORT_EVENT, encode_sensor_fault(role, "answering again", self.sensors.errors.get(role, 0)))
+            self.sensors.new_recoveries = []
         if self.sitting.stuck != self._stuck_seen:
             w.faults |= FAULT_STUCK_SEAT
             self._stuck_seen = self.sitting.stuck

@@ -20,7 +20,7 @@ RESET_CAUSES = ("power_on", "brownout", "watchdog", "hard", "soft")
 PORT_FAULTS = ("over-current", "current while off")
 SENSOR_ROLES = ("solar", "battery", "batt_temp", "air_temp", "pir", "radar", "port1", "port2", "port3",
                 "port4", "port5", "port6", "port7", "port8")
-SENSOR_KINDS = ("not answering", "stuck", "bad data")
+SENSOR_KINDS = ("not answering", "stuck", "bad data", "answering again")  # the last: its fault ended
 COMMAND_SOURCES = ("lorawan", "mqtt")
 REJECTIONS = ("malformed", "bad value", "unknown", "not fitted")  # codes 1.. of bench.downlink
 # Configuration keys by their read-back id: append only, never reorder (ids are on the air).

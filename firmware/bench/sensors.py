@@ -85,6 +85,7 @@ class Sensors:
         self.kinds = {}  # role -> how it last failed: "not answering", "stuck", "bad data" (payload-v1)
         self.faults = 0  # report fault bits of the roles that failed since the bench took them
         self.new_failures = []  # roles that started failing, not yet reported as events
+        self.new_recoveries = []  # roles that work again, not yet reported as events
         self.sample = Sample(self.port_count)
         self._count = 0
         self._radar_silent = 0
@@ -101,9 +102,17 @@ class Sensors:
                 self.new_failures.append(role)
         self.state[role] = False
 
+    def _stuck_still(self, role, checked):
+        """A stuck chip answers every read with its last value: only the check that found it
+        stuck (a write read back) can say it is well again, so until then it stays failed and
+        its reading unused. One event when it sticks, one when it works again; no flapping."""
+        return not checked and self.state.get(role) is False and self.kinds.get(role) == "stuck"
+
     def _answered(self, role):
         if self.state.get(role) is False:
             self.log.info("sensors", "%s answering again" % _NAMES.get(role, role))
+            if len(self.new_recoveries) < 8:
+                self.new_recoveries.append(role)
         self.state[role] = True
 
     def take_new_failures(self):
@@ -117,11 +126,15 @@ class Sensors:
     def _power(self, chip, role):
         if chip is None:
             return None
+        checked = self._count % _CAL_EVERY == 0
         try:
-            chip.read(self._count % _CAL_EVERY == 0)
+            chip.read(checked)
         except OSError as e:
             chip.configured = False
             self._failed(role, e)
+            return None
+        if self._stuck_still(role, checked or not chip.configured):
+            self.errors[role] = self.errors.get(role, 0) + 1
             return None
         if self.state.get(role) is not True:
             self._answered(role)
@@ -135,6 +148,7 @@ class Sensors:
         for i in range(self.port_count):
             chip = self.port_chips[i // 3]
             role = _PORT_ROLES[i]
+            checked = self._count % _CAL_EVERY == 0 or not chip.configured
             try:
                 if i % 3 == 0 and self._count % _CAL_EVERY == 0 and chip.configured:
                     chip.check()  # a chip that answers but takes no writes is stuck
@@ -142,6 +156,10 @@ class Sensors:
             except OSError as e:
                 chip.configured = False
                 self._failed(role, e)
+                s.ports[i] = None
+                continue
+            if self._stuck_still(role, checked):
+                self.errors[role] = self.errors.get(role, 0) + 1
                 s.ports[i] = None
                 continue
             if self.state.get(role) is not True:
@@ -169,11 +187,15 @@ class Sensors:
                 continue
             value = None
             if temps.converting:
+                checked = self._count % (_TEMP_EVERY * _CHECK_TEMPS_EVERY) == 0
                 try:
-                    if self._count % (_TEMP_EVERY * _CHECK_TEMPS_EVERY) == 0:
+                    if checked:
                         temps.check(rom)  # a sensor that takes no writes is stuck
                     value = temps.read(rom)
-                    self._answered(role)
+                    if self._stuck_still(role, checked):
+                        value = None
+                    else:
+                        self._answered(role)
                 except OSError as e:
                     self._failed(role, e)
             if role == "batt_temp":

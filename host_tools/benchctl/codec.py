@@ -11,7 +11,7 @@ RESET_CAUSES = ("power_on", "brownout", "watchdog", "hard", "soft")
 PORT_FAULTS = ("over-current", "current while off")
 SENSOR_ROLES = ("solar", "battery", "batt_temp", "air_temp", "pir", "radar", "port1", "port2", "port3",
                 "port4", "port5", "port6", "port7", "port8")
-SENSOR_KINDS = ("not answering", "stuck", "bad data")
+SENSOR_KINDS = ("not answering", "stuck", "bad data", "answering again")
 GAUGE_ANCHORS = ("none", "full", "empty", "rest", "restored")  # firmware/bench/capacity.py
 HEALTH_SENSORS = ("solar", "battery", "batt_temp", "air_temp", "pir", "radar", "ports")
 COMMAND_SOURCES = ("lorawan", "mqtt")

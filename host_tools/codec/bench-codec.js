@@ -7,7 +7,7 @@ var RESET_CAUSES = ["power_on", "brownout", "watchdog", "hard", "soft"];
 var PORT_FAULTS = ["over-current", "current while off"];
 var SENSOR_ROLES = ["solar", "battery", "batt_temp", "air_temp", "pir", "radar", "port1", "port2",
   "port3", "port4", "port5", "port6", "port7", "port8"];
-var SENSOR_KINDS = ["not answering", "stuck", "bad data"];
+var SENSOR_KINDS = ["not answering", "stuck", "bad data", "answering again"];
 var GAUGE_ANCHORS = ["none", "full", "empty", "rest", "restored"]; // firmware/bench/capacity.py
 var HEALTH_SENSORS = ["solar", "battery", "batt_temp", "air_temp", "pir", "radar", "ports"];
 var COMMAND_SOURCES = ["lorawan", "mqtt"];

@@ -53,7 +53,8 @@ class World(InputSide, PlantSide, RadioSide):
         self.bench = None
         self._next = None
         self._done = False
-        self._fault_ends = []  # (end ms, role)
+        self._fault_ends = []  # (end ms, role, kind, order of arrival), soonest end first
+        self._fault_seq = 0
         self._wake = False
         self.early_console = []
         self.i2c = FakeI2C()
@@ -233,11 +234,16 @@ class World(InputSide, PlantSide, RadioSide):
             if self.modem is not None:
                 self.modem.now_ms = t
         while self._fault_ends:
-            end, role = self._fault_ends[0]
+            end, role = self._fault_ends[0][0], self._fault_ends[0][1]
             if end > self.now:
                 break
             self._fault_ends.pop(0)
-            self._set_fault(role, Fault.NONE)
+            still = Fault.NONE
+            newest = -1
+            for _, other, kind, seq in self._fault_ends:
+                if other == role and seq > newest:
+                    still, newest = kind, seq
+            self._set_fault(role, still)
 
     # -- the tape ------------------------------------------------------------------------------
 

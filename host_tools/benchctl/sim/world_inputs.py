@@ -20,10 +20,13 @@ class InputSide:
             role, fault, for_ms = value
             self._set_fault(role, _KINDS[fault])
             end = self.now + for_ms
+            self._fault_seq += 1
             i = 0
             while i < len(self._fault_ends) and self._fault_ends[i][0] <= end:
                 i += 1
-            self._fault_ends.insert(i, (end, role))
+            # Faults on one sensor may overlap: each lasts its own time, and the newest that is
+            # still on is the one the sensor shows (world._advance).
+            self._fault_ends.insert(i, (end, role, _KINDS[fault], self._fault_seq))
         elif kind == "reset":
             cause, torn = value
             if self.dark:
