@@ -256,3 +256,25 @@ def test_overlapping_faults_on_one_sensor_each_last_their_own_time(tmp_path):
     lines = (tmp_path / "out" / "console.log").read_text().splitlines()
     again = [float(line[1:12]) for line in lines if "port 1" in line and "answering again" in line]
     assert again and again[0] >= 4200  # not when the short one ended, at 1260 s
+
+
+def test_a_shunt_and_range_the_monitor_cannot_calibrate_are_refused_on_the_console_and_downlink(sim):
+    # 20 A on a 1 ohm shunt would be 20 V across it: an INA226 reads at most 81.92 mV.
+    said = sim.type("config set battery_shunt_uohm 1000000")
+    assert any("battery_shunt_uohm and battery_max_a" in line for line in said), said
+    assert sim.bench.cfg.v["battery_shunt_uohm"] == 1000
+    sim.type("config set min_session_s 3600")
+    said = sim.type("config set max_session_s 600")
+    assert any("must not be above max_session_s" in line for line in said), said
+    applied = sim.bench.command({"config": {"battery_shunt_uohm": 1000000, "battery_max_a": 200}}, None, "lorawan", 10)
+    assert not applied and sim.bench.cfg.v["battery_max_a"] == 20
+
+
+def test_a_monitor_that_cannot_be_set_up_is_a_fault_in_every_report():
+    from conftest import SimBench
+
+    bench = SimBench()
+    sensors = bench.bench.sensors
+    sensors.battery, sensors.unset = None, ["battery"]  # as when config.json came from older firmware
+    bench.tick(10)
+    assert "battery" in sensors.failing() and bench.bench.window.faults & 0x02  # FAULT_BATTERY

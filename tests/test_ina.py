@@ -1,7 +1,7 @@
 """INA226, INA219 and INA3221 drivers against fake chips that answer at register level."""
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from benchctl.sim.i2c import FakeI2C, Fault, RegisterChip
@@ -76,10 +76,13 @@ def test_ina226_sets_calibration_again_after_the_chip_lost_power():
     assert fake.cal == chip.cal and abs(chip.ma - 5000) <= 1
 
 
-@pytest.mark.parametrize(("shunt_uohm", "max_a"), [(1_000_000, 200), (1_000_000, 180)])
-def test_ina226_with_a_calibration_out_of_range_is_a_clear_error(shunt_uohm, max_a):
-    with pytest.raises(ValueError, match="calibration"):
-        INA226(FakeI2C(), 0x40, shunt_uohm=shunt_uohm, max_a=max_a)
+@pytest.mark.parametrize(("chip_type", "shunt_uohm", "max_a"), [(INA226, 1_000_000, 200), (INA226, 1_000_000, 1),
+                                                               (INA226, 4097, 20), (INA219, 16_001, 20)])
+def test_a_range_whose_shunt_voltage_the_chip_cannot_read_is_a_clear_error(chip_type, shunt_uohm, max_a):
+    # INA226 reads +-81.92 mV across its shunt, INA219 at PGA /8 +-320 mV: beyond, every
+    # current above full scale / shunt would read the same.
+    with pytest.raises(ValueError, match=r"beyond its (81|320) mV shunt range; check the shunt value"):
+        chip_type(FakeI2C(), 0x40, shunt_uohm=shunt_uohm, max_a=max_a)
 
 
 @pytest.mark.parametrize("chip_type", [INA219, INA226])
@@ -87,6 +90,7 @@ def test_ina226_with_a_calibration_out_of_range_is_a_clear_error(shunt_uohm, max
 def test_a_shunt_small_for_the_range_takes_a_coarser_lsb_and_still_measures(chip_type, shunt_uohm, max_a, share):
     # The RP2040 board's INA219 on the default 2 mOhm solar shunt for 10 A asked for a
     # calibration of 66928, past the register: the monitor failed and the bench saw no sun.
+    assume(max_a * shunt_uohm <= chip_type.SHUNT_FS_UV)  # beyond it is refused (the test above)
     chip = chip_type(FakeI2C(), 0x40, shunt_uohm=shunt_uohm, max_a=max_a)
     assert 0 < chip.cal <= chip_type.CAL_MAX
     assert chip.lsb_ua >= (max_a * 1_000_000 + 32767) // 32768  # never finer than the datasheet's minimum

@@ -24,7 +24,7 @@ from bench.queue import CAPACITY, ReportQueue, block_bytes
 from bench.radar_power import RadarPower
 from bench.radio import Radio
 from bench.report import FAULT_PORT_TRIP, FAULT_STUCK_SEAT, ReportWindow
-from bench.sensors import Sensors
+from bench.sensors import Sensors, monitors_fit
 from bench.sitting import SittingSessions
 from bench.trace import trace_line
 from bench.units import fixed
@@ -57,6 +57,7 @@ class Bench(Life):
             self.log.info("health", "the last life ran at least %d h %02d min (saved hourly); resets %s" % (
                 ran // 3600, ran % 3600 // 60, self.health.resets_text()))
         self.cfg = Config()
+        self.cfg.across = monitors_fit(hw.board)
         self.cfg.load(self.store, self.log)
         self.log.level = level_named(self.cfg.v["log_level"])
         self.sensors = Sensors(hw, self.cfg, self.log)

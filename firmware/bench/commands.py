@@ -1,7 +1,7 @@
 # Commands from the network (parsed by bench/downlink.py), for the bench and for safe mode
 # alike: applied whole or not at all, counted either way and logged; a rejection goes back to
 # the server as an event (payload-v1, FPort 2 type 5).
-from bench.downlink import NOT_FITTED, UNKNOWN
+from bench.downlink import BAD_VALUE, NOT_FITTED, UNKNOWN
 from bench.payload import FPORT_CONFIG, FPORT_EVENT, encode_command_rejected, encode_config
 
 
@@ -18,6 +18,9 @@ def apply_command(bench, command, why, source, fport):
         return _reject(bench, source, fport, (UNKNOWN, "a resend request is for the LoRaWAN link"))
     if "config" in command:
         values = command["config"]
+        problem = bench.cfg.problem(values)  # each key passed the codec; now all of them together
+        if problem is not None:
+            return _reject(bench, source, fport, (BAD_VALUE, problem))
         for key in sorted(values):
             bench.cfg.v[key] = values[key]
         bench.cfg.save(bench.store)

@@ -150,6 +150,9 @@ class Config:
     """Current values; `v[key]` reads one. Saved to flash only with what differs from defaults."""
 
     def __init__(self):
+        # A rule across keys that needs the board (bench/sensors.py monitors_fit: a shunt and
+        # range the current monitor can calibrate): values -> problem or None.
+        self.across = None
         self.v = {}  # type: dict
         for spec in _INTS:
             self.v[spec[0]] = spec[1]
@@ -176,11 +179,24 @@ class Config:
         for key in sorted(data):
             self.apply(key, data[key], log)
 
+    def problem(self, changes):
+        """What is wrong with setting every key of the dict `changes` at once, in one line, or
+        None: each value against its key, then the rules across keys on the result."""
+        for key in changes:
+            problem = check(key, changes[key])
+            if problem is not None:
+                return problem
+        values = dict(self.v)
+        for key in changes:
+            values[key] = changes[key]
+        problem = conflict(values)
+        if problem is None and self.across is not None:
+            problem = self.across(values)
+        return problem
+
     def apply(self, key, value, log):
         """Set `key` if `value` passes the schema; log and keep the old value otherwise."""
-        problem = check(key, value)
-        if problem is None:
-            problem = conflict(self.v, key, value)
+        problem = self.problem({key: value})
         if problem is not None:
             if key in self.v:
                 problem += "; keeping %s" % self.v[key]

@@ -154,7 +154,7 @@ class Shell:
             raise ValueError("usage: config set KEY VALUE")
         key, text = args[1], args[2]
         value = schema.parse(key, text)
-        problem = schema.check(key, value)
+        problem = b.cfg.problem({key: value})
         if problem is not None:
             raise ValueError(problem)
         b.cfg.v[key] = value

@@ -51,16 +51,35 @@ class Sample:
         self.seat = None
 
 
+def monitors_fit(board):
+    """The configuration's rule that needs the board: each fitted current monitor's shunt and
+    range give a calibration its chip can hold (the driver's own arithmetic decides). For
+    Config.across; the host's preflight asks the same."""
+    def fits(values):
+        for role in ("battery", "solar"):
+            spec = board.get(role)
+            if not spec:
+                continue
+            try:
+                _chip(spec)(None, spec.get("addr", 0x40), values[role + "_shunt_uohm"], values[role + "_max_a"])
+            except ValueError as e:
+                return "%s_shunt_uohm and %s_max_a: %s" % (role, role, str(e).split(": ", 1)[-1])
+        return None
+    return fits
+
+
+def _chip(spec):
+    return INA219 if spec.get("chip") == "ina219" else INA226
+
+
 def _monitor(i2c, spec, shunt_uohm, max_a, log, role):
     if not spec:
         return None
     try:
-        if spec.get("chip") == "ina219":
-            return INA219(i2c, spec["addr"], shunt_uohm, max_a)
-        return INA226(i2c, spec["addr"], shunt_uohm, max_a)
+        return _chip(spec)(i2c, spec["addr"], shunt_uohm, max_a)
     except ValueError as e:
         log.error("sensors", "%s: %s" % (_NAMES[role], e))
-        return None
+        return False  # fitted, but cannot be set up: a fault at every sample, not "not fitted"
 
 
 class Sensors:
@@ -69,8 +88,11 @@ class Sensors:
         v = cfg.v
         self.cfg = cfg
         self.log = log
-        self.solar = _monitor(hw.i2c, board.get("solar"), v["solar_shunt_uohm"], v["solar_max_a"], log, "solar")
-        self.battery = _monitor(hw.i2c, board.get("battery"), v["battery_shunt_uohm"], v["battery_max_a"], log, "battery")
+        solar = _monitor(hw.i2c, board.get("solar"), v["solar_shunt_uohm"], v["solar_max_a"], log, "solar")
+        battery = _monitor(hw.i2c, board.get("battery"), v["battery_shunt_uohm"], v["battery_max_a"], log, "battery")
+        self.unset = [role for role, chip in (("solar", solar), ("battery", battery)) if chip is False]
+        self.solar = solar or None
+        self.battery = battery or None
         self.port_chips = [INA3221(hw.i2c, c["addr"], v["port_shunt_uohm"]) for c in board.get("ports", ())]
         self.port_count = min(v["port_count"], 3 * len(self.port_chips), len(hw.port_pins))
         self.temps = DS18B20(hw.onewire) if hw.onewire is not None else None
@@ -125,6 +147,8 @@ class Sensors:
 
     def _power(self, chip, role):
         if chip is None:
+            if role in self.unset:
+                self._failed(role, BadData("its shunt and range cannot be calibrated: fix the configuration"))
             return None
         checked = self._count % _CAL_EVERY == 0
         try:

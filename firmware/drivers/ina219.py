@@ -19,6 +19,7 @@ class INA219(Ina2xx):
     # 8.5.1: Cal = trunc(0.04096 / (Current_LSB * R_shunt)) = 4.096e10 / (uA * uohm).
     CAL_NUMERATOR = 40960000000
     CAL_MAX = 0xFFFE
+    SHUNT_FS_UV = 320000  # PGA /8, as _CONFIG sets it: +-320 mV (SBOS448G 8.6.2.1)
 
     def __init__(self, i2c, addr, shunt_uohm, max_a):
         Ina2xx.__init__(self, i2c, addr, shunt_uohm, max_a)

@@ -22,6 +22,7 @@ class INA226(Ina2xx):
     # 7.5: CAL = 0.00512 / (Current_LSB * R_shunt) = 5.12e9 / (uA * uohm); bit 15 unused.
     CAL_NUMERATOR = 5120000000
     CAL_MAX = 0x7FFF
+    SHUNT_FS_UV = 81920  # +-81.92 mV, 2.5 uV a bit (SBOS547A 7.6.1)
 
     def setup(self):
         """Check the chip's identity, then write configuration and calibration."""

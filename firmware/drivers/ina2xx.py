@@ -26,10 +26,18 @@ class Ina2xx:
     NAME = "INA2xx"
     CAL_NUMERATOR = 1  # the datasheet's calibration constant, scaled to uA * uohm
     CAL_MAX = 0xFFFF
+    SHUNT_FS_UV = 1  # the shunt voltage's full scale, uV
 
     def __init__(self, i2c, addr, shunt_uohm, max_a):
         self.i2c = i2c
         self.addr = addr
+        if max_a * shunt_uohm > self.SHUNT_FS_UV:
+            # Beyond it the shunt voltage saturates: every current above full scale / shunt
+            # would read as that, and the battery's charge would drift unseen.
+            raise ValueError("%s at 0x%02x: %d A across shunt %d uohm is %d mV, beyond its %d mV shunt range; "
+                             "check the shunt value or lower the range" % (
+                                 self.NAME, addr, max_a, shunt_uohm, max_a * shunt_uohm // 1000,
+                                 self.SHUNT_FS_UV // 1000))
         self._buf = bytearray(2)
         # Current_LSB = largest current / 2**15, rounded up to a whole microamp.
         self.lsb_ua = (max_a * 1000000 + 32767) // 32768

@@ -63,25 +63,14 @@ def config_problems(config: Any, spec: dict[str, Any] | None = None) -> list[str
 
 
 def conflicts(values: dict[str, Any], spec: dict[str, Any] | None = None) -> list[str]:
-    """Rules across keys: a sitting's bounds in order; each current monitor's shunt and range
-    giving a calibration its chip can hold (the drivers' own arithmetic decides)."""
+    """Rules across keys, the firmware's own: a sitting's bounds in order; each current
+    monitor's shunt and range within what its chip reads and calibrates (bench.sensors)."""
     firmware_on_path()
     from bench.config import conflict
-    from drivers.ina219 import INA219
-    from drivers.ina226 import INA226
+    from bench.sensors import monitors_fit
 
-    problems = []
-    crossed = conflict(values)
-    if crossed is not None:
-        problems.append(crossed)
-    for role in ("battery", "solar"):
-        chip = (spec or {}).get(role, {"chip": "ina226"}).get("chip", "ina226")
-        kind = INA219 if chip == "ina219" else INA226
-        try:
-            kind(None, 0x40, values[f"{role}_shunt_uohm"], values[f"{role}_max_a"])
-        except ValueError as e:
-            problems.append(f"{role}_shunt_uohm and {role}_max_a: {str(e).split(': ', 1)[-1]}")
-    return problems
+    board = spec if spec is not None else {"battery": {"chip": "ina226"}, "solar": {"chip": "ina226"}}
+    return [p for p in (conflict(values), monitors_fit(board)(values)) if p is not None]
 
 
 def check_config(config: Any, where: str, spec: dict[str, Any] | None = None) -> None:
