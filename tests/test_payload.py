@@ -282,3 +282,97 @@ def test_a_health_frame_from_before_the_gauge_still_decodes_and_other_lengths_do
     for cut in (19, 21, 23, 25):
         with pytest.raises(codec.DecodeError, match="event type 6 is 24 bytes"):
             codec.decode(2, (old + bytes(8))[:cut])
+
+
+def firmware_downlink(fport, data):
+    from bench.downlink import BAD_VALUE, parse_downlink
+
+    command, why = parse_downlink(fport, bytes(data))
+    return command, why is not None and why[0] != BAD_VALUE  # refused for its shape, not a range
+
+
+def py_downlink(fport, data):
+    try:
+        return codec.decode_downlink(fport, bytes(data))
+    except codec.DecodeError:
+        return None
+
+
+def config_bytes(draw_pairs):
+    out = []
+    for key_id, value in draw_pairs:
+        out.append(key_id)
+        codec._varint(out, value)
+    return out
+
+
+def in_range(key_id):
+    """A value the schema takes for the key (the bytes' index of a choice), or any for an id
+    past the table."""
+    from bench import config as schema
+
+    if key_id >= len(codec.CONFIG_IDS):
+        return st.integers(0, 1000)
+    key = codec.CONFIG_IDS[key_id]
+    if key in codec.CHOICES:
+        return st.integers(0, len(codec.CHOICES[key]) - 1)
+    spec = schema._int_spec(key)
+    return st.integers(max(spec[2], 0), spec[3])
+
+
+PAIR = st.integers(0, len(codec.CONFIG_IDS)).flatmap(lambda k: st.tuples(st.just(k), in_range(k)))
+DOWNLINK_BYTES = st.one_of(
+    st.tuples(st.integers(9, 15), st.binary(max_size=12).map(list)),
+    st.tuples(st.just(10), st.lists(PAIR, max_size=4).map(config_bytes)),  # well-formed, values in range
+    st.tuples(st.just(10), PAIR.map(lambda p: config_bytes([p, p]))),  # one key twice
+)
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.lists(DOWNLINK_BYTES, min_size=60, max_size=60))
+def test_the_firmware_and_both_decoders_agree_on_every_downlinks_bytes(cases):
+    got_js = js([{"fn": "decodeDownlink", "input": {"fPort": f, "bytes": d}} for f, d in cases])
+    for (fport, data), from_js in zip(cases, got_js, strict=True):
+        from_py = py_downlink(fport, data)
+        assert (from_js.get("data") if "errors" not in from_js else None) == from_py, (fport, data)
+        command, malformed = firmware_downlink(fport, data)
+        if command is not None:
+            assert from_py == command, (fport, data)  # what the bench applies, the server shows
+        if from_py is None:
+            assert command is None, (fport, data)  # what the decoders refuse, the bench refuses
+        if malformed:
+            assert from_py is None, (fport, data)
+
+
+COMMANDS = st.one_of(
+    st.fixed_dictionaries({"config": st.one_of(
+        st.none(), st.integers(), st.lists(st.integers(), max_size=2), st.text(max_size=4),
+        st.dictionaries(st.sampled_from([*codec.CONFIG_IDS[:6], "log_level", "occupancy", "nope"]),
+                        st.integers(-5, 300_000) | st.sampled_from(["info", "both", "loud", None, True, 1.5]),
+                        max_size=3))}),
+    st.fixed_dictionaries({"port": st.integers(-1, 10) | st.sampled_from(["1", None, True]),
+                           "mode": st.sampled_from(["auto", "on", "off", "up", None])}),
+    st.sampled_from([{"read_config": True}, {"reboot": True}, {"reboot": 1}, {}, {"config": None, "port": 2,
+                                                                                   "mode": "on"}]),
+)
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.lists(COMMANDS, min_size=40, max_size=40))
+def test_what_an_operator_sends_is_encoded_alike_and_read_by_the_bench_as_sent(commands):
+    from bench.downlink import parse_downlink, parse_json
+
+    got_js = js([{"fn": "encodeDownlink", "input": {"data": c}} for c in commands])
+    for command, from_js in zip(commands, got_js, strict=True):
+        try:
+            fport, data = codec.encode_downlink(command)
+            from_py = {"fPort": fport, "bytes": list(data)}
+        except codec.DecodeError:
+            from_py = None
+        assert (None if "errors" in from_js else from_js) == from_py, command
+        over_mqtt, _ = parse_json(json.dumps(command).encode())
+        if from_py is None:
+            assert over_mqtt is None, command
+        else:
+            over_lorawan, _ = parse_downlink(from_py["fPort"], bytes(from_py["bytes"]))
+            assert over_lorawan == over_mqtt, command  # the same command, or refused alike

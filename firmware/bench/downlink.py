@@ -38,6 +38,8 @@ def parse_downlink(fport, data):
             if key_id >= len(CONFIG_IDS):
                 return None, (UNKNOWN, "unknown configuration key id %d" % key_id)
             key = CONFIG_IDS[key_id]
+            if key in values:  # which of the two was meant? Both decoders refuse it too
+                return None, (MALFORMED, "configuration key %s twice in one downlink" % key)
             value = 0
             shift = 0
             while True:

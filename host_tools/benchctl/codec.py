@@ -194,7 +194,11 @@ def _varint(out: list[int], value: int) -> None:
 
 def encode_downlink(data: dict[str, Any]) -> tuple[int, bytes]:
     """(FPort, bytes) of a v1 downlink; DecodeError for data that is not one."""
+    if not isinstance(data, dict):
+        raise DecodeError("a downlink is an object: config, port and mode, read_config, reboot or resend_from")
     if "config" in data:
+        if not isinstance(data["config"], dict):
+            raise DecodeError("config must be an object of key: value")
         out: list[int] = []
         for key, value in data["config"].items():
             if key not in CONFIG_IDS:

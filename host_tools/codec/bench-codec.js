@@ -189,7 +189,10 @@ function varint(out, value) {
 function encodeDownlink(input) {
   var d = input.data || {};
   try {
-    if (d.config) {
+    if (d.config !== undefined) {
+      if (typeof d.config !== "object" || d.config === null || Array.isArray(d.config)) {
+        fail("config must be an object of key: value");
+      }
       var out = [];
       for (var key in d.config) {
         if (!d.config.hasOwnProperty(key)) continue;
