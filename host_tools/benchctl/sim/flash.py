@@ -3,6 +3,9 @@
 # `tear()` does exactly that to the last write.
 from bench.files import READ_MAX
 
+_SLOT = 64  # bench/queue.py: a record slot, after two slots of delivered-up-to marks
+_MAGIC = 0xB5
+
 _CLOCK = [0]  # one write order for every fake flash region, so a reset tears the newest write
 
 
@@ -58,11 +61,16 @@ class FakeBlock:
         self.writes = 0
         self.stamp = 0
         self._last = None  # (offset, what those bytes held before the latest write)
+        # Status reports (FPort 1) written as new queue records, seen from the flash's side:
+        # the replay's check that every report the firmware counts reached its queue.
+        self.status_written = 0
 
     def readinto(self, offset, buf):
         buf[0:len(buf)] = self.data[offset:offset + len(buf)]
 
     def write(self, offset, data):
+        if offset >= 2 * _SLOT and len(data) > 6 and data[0] == _MAGIC and data[5] == 1:
+            self.status_written += 1  # bench/queue.py's slot: magic, seq (u32), fport, length
         self._last = (offset, bytes(self.data[offset:offset + len(data)]))
         self.data[offset:offset + len(data)] = data
         self.writes += 1

@@ -59,7 +59,12 @@ class Totals:
                 if record is not None and record[0] == 1 and (server is None or not server.was_heard(seq)):
                     queued += 1
         self.queued = queued
-        self.dropped = self.generated - self.delivered - self.queued
+        # Dropped: the status records the flash was given that the network never heard and
+        # the queue no longer holds (pushed out, spoilt by a torn write, or sent into an outage
+        # and acknowledged by a later link check). Counted from the flash's side, so that
+        # generated = delivered + queued + dropped checks the firmware's own count.
+        written = world.queue_block.status_written
+        self.dropped = written - self.delivered - self.queued
         if world.plant is not None:
             self.energy = world.plant.energy()
             self.energy["slots"] = world.slots
