@@ -46,8 +46,7 @@ class Totals:
 
     def end(self, bench, world):
         """At the end of the trace: what the network heard, what still waits on flash, and
-        the rest was dropped (pushed out of the full queue, spoilt by a power cut, or sent
-        into an outage and never asked for again)."""
+        what the flash was given but lost (below)."""
         server = world.server
         if server is not None:
             self.delivered = server.delivered
