@@ -278,3 +278,21 @@ def test_a_monitor_that_cannot_be_set_up_is_a_fault_in_every_report():
     sensors.battery, sensors.unset = None, ["battery"]  # as when config.json came from older firmware
     bench.tick(10)
     assert "battery" in sensors.failing() and bench.bench.window.faults & 0x02  # FAULT_BATTERY
+
+
+ABSURD = st.one_of(st.floats(-1e12, 1e12, allow_nan=False), st.integers(-10**12, 10**12), st.sampled_from([0, 1e12]))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(ABSURD, ABSURD, ABSURD, ABSURD), min_size=2, max_size=8))
+def test_whatever_the_world_asks_the_plant_stays_inside_physics(tmp_path_factory, steps):
+    tmp = tmp_path_factory.mktemp("absurd")
+    records = [{"t": 1800 * n, "poa_wm2": poa, "air_c": air, "port1_demand_a": port, "qi_demand_w": pad}
+               for n, (poa, air, port, pad) in enumerate(steps)]
+    summary = replay(str(write_trace(tmp / "a.jsonl", records, {"plant": {}})), str(tmp / "out")).summary
+    e, plant = summary["energy"], summary["plant"]
+    assert e["solar_wh"] >= 0 and e["load_wh"] >= 0
+    assert e["solar_wh"] <= plant["available_wh"] + 0.01  # never more than the panel offered
+    assert 0 <= e["min_soc"] <= plant["end_soc"] + 1 and 0 <= plant["end_soc"] <= 1
+    hours = 0.5 * (len(steps) - 1)
+    assert plant["port_wh"] <= 5 * 3.5 * hours + 0.01 and plant["pad_wh"] <= 15 * hours + 0.01

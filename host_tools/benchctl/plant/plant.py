@@ -109,7 +109,7 @@ class Plant:
         elif short < 0:
             load = load + short if load + short > 0 else 0  # an empty battery could not give it
             electronics_uws = electronics_uws if electronics_uws < load else load
-        self.harvest_uws += harvest
+        self.harvest_uws += harvest if harvest > 0 else 0  # a panel gives, it never takes
         self.available_uws += available * p["mppt_ppm"] // 1000000 * dt_ms
         self.load_uws += load
         self.electronics_uws += electronics_uws

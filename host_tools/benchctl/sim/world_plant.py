@@ -4,6 +4,17 @@
 from benchctl.sim.rng import Rng
 from benchctl.sim.signals import End
 
+# What the world can physically put on the bench (docs/plant.md, "Limits"): a trace asking for
+# more gets the most there is, never a negative harvest or a battery charged by a load.
+POA_MAX_MWM2 = 1_500_000  # W/m2 x 1000: clear sky with cloud-edge enhancement stays below 1500
+AIR_MIN_MC, AIR_MAX_MC = -60_000, 70_000  # a bench's air, C x 1000
+PORT_MAX_UA = 3_500_000  # a USB port's converter limits at 3.5 A (USB PD's 3 A, and its margin)
+PAD_MAX_MW = 15_000  # Qi EPP's 15 W: a pad draws no more whatever the phone asks
+
+
+def _within(value, lo, hi):
+    return lo if value < lo else (hi if value > hi else value)
+
 
 class PlantSide:
     def _closed_loop(self, board, params):
@@ -110,9 +121,9 @@ class PlantSide:
         """A closed-loop channel for the plant; False if `name` is not one."""
         plant = self.plant
         if name == "poa_wm2":
-            plant.poa_mwm2 = value or 0
+            plant.poa_mwm2 = _within(value or 0, 0, POA_MAX_MWM2)
         elif name == "air_c":
-            plant.air_mc = 0 if value is None else value
+            plant.air_mc = 0 if value is None else _within(value, AIR_MIN_MC, AIR_MAX_MC)
             if not self._air_seen:
                 self._air_seen = True
                 plant.battery.temp_mc = plant.air_mc  # the battery starts at the air's temperature
@@ -120,9 +131,9 @@ class PlantSide:
         elif name.endswith("_demand_a") and name.startswith("port"):
             index = int(name[4:-9]) - 1
             if index < plant.ports:
-                plant.demand_ua[index] = value or 0
+                plant.demand_ua[index] = _within(value or 0, 0, PORT_MAX_UA)
         elif name == "qi_demand_w":
-            plant.qi_demand_mw = value or 0
+            plant.qi_demand_mw = _within(value or 0, 0, PAD_MAX_MW)
         elif name == "sitting":
             self.presence.set_sitting(value or 0, self.now)
         elif name == "rain":
