@@ -3,6 +3,7 @@ engine, every event of a record takes effect whatever its keys' order, and the b
 dies of its own files or of what the network and the console send it."""
 
 import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -296,3 +297,20 @@ def test_whatever_the_world_asks_the_plant_stays_inside_physics(tmp_path_factory
     assert 0 <= e["min_soc"] <= plant["end_soc"] + 1 and 0 <= plant["end_soc"] <= 1
     hours = 0.5 * (len(steps) - 1)
     assert plant["port_wh"] <= 5 * 3.5 * hours + 0.01 and plant["pad_wh"] <= 15 * hours + 0.01
+
+
+def test_a_long_replay_shows_progress_in_a_log_when_asked_and_never_when_quiet(capsys, monkeypatch):
+    from benchctl import cli
+    from conftest import TRACES
+
+    monkeypatch.setattr(cli.ProgressLines.__init__, "__defaults__", (0.0,))  # a line at every step
+    assert cli.main(["replay", str(TRACES / "park-summer-day.jsonl"), "--progress"]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert lines and all(re.fullmatch(r"benchctl replay: .*park-summer-day\.jsonl: \d+% read, trace time .+", x)
+                         for x in lines)
+    assert lines[-1].endswith("100% read, trace time 1d 00:00:00")
+    assert cli.main(["replay", str(TRACES / "park-summer-day.jsonl"), "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["replay", str(TRACES / "park-summer-day.jsonl"), "--quiet", "--progress"])
+    assert stop.value.code == 2

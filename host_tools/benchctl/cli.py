@@ -63,6 +63,26 @@ class ProgressBar:
         sys.stderr.flush()
 
 
+class ProgressLines:
+    """Progress for a log, not a terminal (`--progress`): a line on stderr every `every_s` of
+    wall time, so that a CI job's long replay shows it is alive."""
+
+    def __init__(self, name: str, every_s: float = 10.0):
+        self.name, self.every_s = name, every_s
+        self.last = time.monotonic()
+
+    def __call__(self, share: float, t_ms: int) -> None:
+        now = time.monotonic()
+        if now - self.last < self.every_s:
+            return
+        self.last = now
+        print(f"benchctl replay: {self.name}: {share:.0%} read, trace time {_duration(t_ms / 1000)}",
+              file=sys.stderr, flush=True)
+
+    def clear(self) -> None:
+        pass
+
+
 def do_replay(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="benchctl replay",
                                 description="Run the firmware against a trace (trace-v1) with a simulated clock.")
@@ -74,6 +94,10 @@ def do_replay(argv: list[str]) -> int:
                    help="run the firmware under CPython (default) or the MicroPython unix port")
     p.add_argument("--heapsize", default="512k", help="MicroPython heap (default 512k: the unix port keeps the code in it too)")
     p.add_argument("--console", action="store_true", help="also print the bench's console on stdout")
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument("--progress", action="store_true",
+                       help="show progress on stderr even when it is not a terminal (a line every 10 s)")
+    shown.add_argument("--quiet", action="store_true", help="no progress on stderr, not even on a terminal")
     args = p.parse_args(argv)
     import re
 
@@ -82,7 +106,11 @@ def do_replay(argv: list[str]) -> int:
               "(e.g. 512k)", file=sys.stderr)
         return 2
     echo = (lambda line: print(line, flush=False)) if args.console else None
-    bar = ProgressBar(args.trace) if sys.stderr.isatty() and not args.console else None
+    bar: ProgressBar | ProgressLines | None = None
+    if not args.quiet and sys.stderr.isatty() and not args.console:
+        bar = ProgressBar(args.trace)
+    elif args.progress:
+        bar = ProgressLines(args.trace)
     try:
         result = replay(args.trace, args.out, args.board, args.config, args.engine, args.heapsize, echo,
                         progress=bar)
