@@ -59,6 +59,10 @@ class Store:
     def write(self, name, data):
         self.files[name] = bytes(data)
 
+    def set_aside(self, name):
+        if name in self.files:
+            self.files[name + ".bad"] = self.files.pop(name)
+
 
 @pytest.fixture
 def lines() -> Lines:

@@ -44,7 +44,7 @@ def test_wrong_types_and_unknown_keys_are_named():
 def test_a_file_that_is_not_json_keeps_every_default():
     cfg, lines = load(b"{report_interval_s: 600")
     assert cfg.v == Config().v
-    assert lines.matching("config.json is not valid JSON; using defaults")
+    assert lines.matching("config.json is not one JSON object of settings; set aside as config.json.bad")
 
 
 def test_save_writes_only_what_differs_from_the_defaults():
@@ -88,7 +88,7 @@ def test_any_json_object_leaves_every_value_valid(data):
 def test_a_bench_with_a_broken_config_file_boots_and_says_so():
     sim = SimBench(files={"config.json": b"\x00\xff not json"})
     sim.tick(10)
-    assert sim.console.matching("ERROR config: config.json is not valid JSON; using defaults")
+    assert sim.console.matching("ERROR config: config.json is not one JSON object of settings; set aside")
     assert sim.bench.cfg.v == Config().v
 
 

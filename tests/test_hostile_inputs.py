@@ -167,6 +167,15 @@ def test_a_file_on_flash_that_is_not_what_the_bench_wrote_never_stops_it(board_n
     assert totals["resets"] == {} and totals["crashes"] == 0, console[-600:]
     assert totals["generated"] >= 10
     assert "Traceback" not in console and "bench cannot start" not in console
+    if name in ("config.json", "state.json") and not isinstance(json_or_none(content), dict):
+        assert f"set aside as {name}.bad" in console  # kept for the technician, named
+
+
+def json_or_none(content):
+    try:
+        return json.loads(content)
+    except ValueError:
+        return None
 
 
 @pytest.mark.parametrize(("raw", "ident"), [(b"SM-042\n", "SM-042"), (None, "unset"), (b"\xff\xfe", "unset"),

@@ -170,11 +170,13 @@ class Config:
             return
         try:
             data = json.loads(raw)
-        except ValueError:
-            log.error("config", "%s is not valid JSON; using defaults (fix it with 'config set')" % _FILE)
-            return
+        except (ValueError, UnicodeError, RuntimeError):  # RuntimeError: nested too deep (MicroPython)
+            data = None
         if not isinstance(data, dict):
-            log.error("config", "%s must hold one JSON object; using defaults" % _FILE)
+            # Kept for the technician as config.json.bad; 'config set' writes a new one.
+            log.error("config", "%s is not one JSON object of settings; set aside as %s.bad, using defaults "
+                      "(fix it with 'config set' or benchctl flash --config)" % (_FILE, _FILE))
+            store.set_aside(_FILE)
             return
         for key in sorted(data):
             self.apply(key, data[key], log)

@@ -26,10 +26,11 @@ def load_state(store, log):
         return {}
     try:
         state = json.loads(raw)
-    except ValueError:
+    except (ValueError, UnicodeError, RuntimeError):  # RuntimeError: nested too deep (MicroPython)
         state = None
     if not isinstance(state, dict):
-        log.error("bench", "%s unreadable; counting boots from 1" % _STATE)
+        log.error("bench", "%s unreadable; set aside as %s.bad, counting boots from 1" % (_STATE, _STATE))
+        store.set_aside(_STATE)
         return {}
     checked = {}
     for key in _COUNTS:

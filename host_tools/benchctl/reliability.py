@@ -107,6 +107,9 @@ def main(argv: list[str]) -> int:
     m = matrix()
     s = soak(days)
     examples = fuzz()
+    from benchctl.hostile import campaign
+
+    hostile = campaign(range(200))
     r = s["reports"]
     events = ", ".join(f"{n} {k}" for k, n in sorted(s["events"].items()))
     print("| reliability (`make reliability`) | measured |")
@@ -124,7 +127,13 @@ def main(argv: list[str]) -> int:
     print(f"| heap after each report, day 7 and the last day | {s['heap_day7_kb']:.1f} KB and "
           f"{s['heap_last_day_kb']:.1f} KB (most {s['heap_max_kb']:.1f} KB, simulator included) |")
     print(f"| fuzz examples (hypothesis, long profile) | {examples} |")
+    print(f"| trace fuzzer (benchctl.hostile, seeds 0-199) | {hostile['traces']} random valid traces replayed, "
+          f"{hostile['compared']} of them on both engines byte for byte: {len(hostile['failed'])} broke an "
+          "invariant |")
+    for run in hostile["failed"]:
+        print(f"  seed {run['seed']}: {'; '.join(run['problems'])}", file=sys.stderr)
     ok = s["loop_errors"] == 0 and r["generated"] == r["delivered"] + r["queued"] + r["dropped"]
+    ok = ok and not hostile["failed"]
     return 0 if ok and m["recovered"] == m["injected"] else 1
 
 

@@ -31,6 +31,12 @@ class FakeFlash:
         self.writes += 1
         self.stamp = _stamp()
 
+    def settled(self):
+        """The firmware acted on what it wrote (a frame went on the air after it): those writes
+        were whole, and a later power cut can tear none of them (trace-v1: only a write in
+        progress is cut short)."""
+        self._last = None
+
     def set_aside(self, name):
         """As FileStore.set_aside: NAME becomes NAME.bad."""
         if name in self.files:
@@ -75,6 +81,10 @@ class FakeBlock:
         self.data[offset:offset + len(data)] = data
         self.writes += 1
         self.stamp = _stamp()
+
+    def settled(self):
+        """As FakeFlash.settled."""
+        self._last = None
 
     def tear(self, keep):
         """A power cut during the latest write: only its first `keep` bytes reached flash."""

@@ -4,8 +4,15 @@
 
 
 class RadioSide:
+    def _settled(self):
+        # Something left the bench after its last flash writes: they had finished, so a
+        # reset's torn write cannot undo them (the airtime book a frame was booked in).
+        self.flash.settled()
+        self.queue_block.settled()
+
     def _published(self, topic, payload, delivered):
         """A PUBLISH reached the broker's socket; the broker took it unless it is faulted."""
+        self._settled()
         self.uplinks += 1
         self.uplink_bytes += len(payload)
         if delivered:
@@ -18,6 +25,7 @@ class RadioSide:
     def _heard(self, t, fport, payload, toa_us, delivered):
         """An uplink left the fake modem: count it, and let the server hear it if the link was up.
         A JoinRequest (fport None) only counts its airtime."""
+        self._settled()
         if fport is None:
             self.joins += 1
             self.join_airtime_us += toa_us
