@@ -78,9 +78,16 @@ class LoRaLink:
         self.downlinks += 1
         self._saved(now)
 
+    def _refused(self):
+        """Nothing went on the air: the modem answered the command with a status that says it
+        did not act on it, or said nothing at all (a silent modem). A timeout after garbage is
+        neither: a modem that talks garbage may well have sent the frame."""
+        modem = self.modem
+        return not modem.accepted and (modem.result != "timeout" or not modem.heard)
+
     def _refund(self, now):
-        # The modem never said OK: nothing went on the air.
-        if not self.modem.accepted and self.budget.refund(now, self._booked[0], self._booked[1]):
+        # Nothing went on the air: its airtime is given back.
+        if self._refused() and self.budget.refund(now, self._booked[0], self._booked[1]):
             self._saved(now)
 
     def _trouble(self, now, what):
@@ -227,8 +234,10 @@ class LoRaLink:
             self.cursor = self.checked  # what was not confirmed goes again
             return
         self._refund(now)
-        if self.budget.downlink_refund(self._booked[1]):
-            self._saved(now)  # no JoinAccept came: it is not one of the day's ten
+        # Given back only when the modem says no JoinAccept came (or never sent the request):
+        # after a timeout or a garbled answer the network may well have sent one.
+        if (result == "join_failed" or self._refused()) and self.budget.downlink_refund(self._booked[1]):
+            self._saved(now)
         self.log.warn("lorawan", "join failed (%s); next try in %d s" % (result, self.retry.wait_ms // 1000))
         self._back_off(now, "join")
 
@@ -294,9 +303,9 @@ class LoRaLink:
         self.state = "rate"
         if modem.result != "ok" or seq is None:
             self._refund(now)
-            if self.checking and self.budget.downlink_refund(self._check_booked):
-                self._saved(now)  # the request never left
-            self.checking = False
+            # A check the modem took (AT+LINKCHECK=1) stays armed until an uplink goes: it
+            # stays booked and pending, and rides on the next frame (if this one left with it
+            # after all, the next finds no answer, and the booking stays: the safe side).
             if modem.result == "at_no_network_joined":
                 self.state = "join"
             elif modem.result != "at_busy_error":  # busy: the modem's own duty cycle, try later
@@ -321,7 +330,9 @@ class LoRaLink:
                 self.checked = self.cursor
                 self.queue.ack_to(self.cursor)
             else:
-                if self.budget.downlink_refund(self._check_booked):
+                # The modem said the check failed: nothing came back. No answer at all (None)
+                # may be one the bench missed, and stays counted.
+                if modem.link_ok is False and self.budget.downlink_refund(self._check_booked):
                     self._saved(now)
                 if self.link_up is not False:
                     self.log.warn("lorawan", "the network did not hear frame %d: sending from %d again"

@@ -48,6 +48,7 @@ class Rak3172:
         self.timeouts = 0
         self.value = None  # the value line of the last `AT+XXX=?`
         self.accepted = False  # the modem said OK to the last JOIN or SEND: it went on the air
+        self.heard = False  # the modem said anything at all since the last command was sent
         self.link_checks = 0  # LinkCheck answers received
         self.link_ok = None  # the last one: True heard by the network, False not, None none yet
         self.gateways = 0  # gateways that heard the last checked uplink
@@ -63,6 +64,7 @@ class Rak3172:
         self.deadline = now + timeout_ms
         self.value = None
         self.accepted = False
+        self.heard = False
         return True
 
     # OTAA; unconfirmed uplinks (fair use: no acknowledgements); ADR on, so the network sets
@@ -117,6 +119,7 @@ class Rak3172:
             n = self.uart.readinto(self._buf)
             if not n:
                 break
+            self.heard = True
             for i in range(n):
                 ch = self._buf[i]
                 if ch == 10 or ch == 13:

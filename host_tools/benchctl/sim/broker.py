@@ -103,7 +103,8 @@ class FakeBroker:
             self.session = None
 
     def command(self, payload):
-        self.pending.append(payload)
+        if len(self.pending) < 16:  # a broker's queue for an offline client has a limit too
+            self.pending.append(payload)
         self._deliver()
 
     def _say(self, sock, packet):

@@ -49,6 +49,7 @@ class FakeRak3172:
         self.busy_until = 0
         self._in = bytearray()
         self._out = []
+        self.check_next = False  # an armed link check is RAM too
 
     # -- UART, as the firmware sees it ---------------------------------------------------------
 

@@ -7,6 +7,9 @@ _ENVIRONMENT = ("poa_wm2", "qi_demand_w", "sitting", "rain")  # and portN_demand
 _KINDS = {"nack": Fault.NACK, "stuck": Fault.STUCK, "garbage": Fault.GARBAGE}
 
 
+NETWORK_QUEUE = 16  # downlinks a network server holds for one device at most
+
+
 class InputSide:
     def _event(self, kind, value):
         if kind == "console":
@@ -49,7 +52,10 @@ class InputSide:
                 self.modem.network_sf = value
         elif kind == "downlink":
             if self.modem is not None:
-                self.modem.downlinks.append(value)  # the network holds it for the next uplink
+                # The network holds it for the next uplink, in a queue of its own that has a
+                # limit (a network server's downlink queue per device): more are refused there.
+                if len(self.modem.downlinks) < NETWORK_QUEUE:
+                    self.modem.downlinks.append(value)
             elif self.broker is not None:
                 # The application publishes the same bytes on benches/<id>/cmd.
                 self.broker.command(('{"fport": %d, "hex": "%s"}' % (value[0], value[1])).encode())
