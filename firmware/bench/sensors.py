@@ -124,6 +124,16 @@ class Sensors:
                 self.new_failures.append(role)
         self.state[role] = False
 
+    def judged(self, role, kind, why):
+        """A sensor judged by its behaviour, not by a read that failed (bench/pir_watch.py):
+        `kind` "stuck", "silent" or "blind" with `why`, or None when it is well."""
+        if kind is None:
+            if self.state.get(role) is False:
+                self._answered(role)
+            return
+        err = Stuck(why) if kind == "stuck" else (BadData(why) if kind == "blind" else OSError(why))
+        self._failed(role, err)
+
     def _stuck_still(self, role, checked):
         """A stuck chip answers every read with its last value: only the check that found it
         stuck (a write read back) can say it is well again, so until then it stays failed and

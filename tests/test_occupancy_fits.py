@@ -1,0 +1,127 @@
+"""Occupancy that never goes blind: each sensor fit alone and together, and either one failed,
+counts the sittings the trace's day holds. A PIR that is missing, dead, stuck or blind no
+longer keeps the radar off for good: the radar looks for itself, and the PIR's fault is
+reported (one event when it starts, one when it ends)."""
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bench.pir_watch import BLIND, MISSING, OK, SILENT, STUCK, PirWatch
+from benchctl import codec
+from benchctl.replay import replay
+from conftest import TRACES, write_trace
+
+DAY = TRACES / "park-summer-day.jsonl"  # 11 sittings, 05:26:10, found by the radar (the README's demo)
+
+
+def day_with(tmp_path, change, name="day.jsonl"):
+    lines = DAY.read_text().splitlines()
+    out = [lines[0]]
+    for line in lines[1:]:
+        record = json.loads(line)
+        change(record)
+        out.append(json.dumps(record))
+    path = tmp_path / name
+    path.write_text("\n".join(out) + "\n")
+    return path
+
+
+def no_pir(record):
+    if "pir" in record:
+        record["pir"] = 0
+
+
+def events(out):
+    frames = [json.loads(line) for line in (out / "uplinks.jsonl").read_text().splitlines()]
+    decoded = [codec.decode(2, bytes.fromhex(f["payload_hex"]))[0] for f in frames if f["fport"] == 2]
+    return [(e["sensor"], e["fault"]) for e in decoded if e["frame"] == "sensor_fault"]
+
+
+def replayed(tmp_path, trace, config=None):
+    config_file = None
+    if config is not None:
+        config_file = tmp_path / "config.json"
+        config_file.write_text(json.dumps(config))
+    result = replay(str(trace), str(tmp_path / "out"), config_file=None if config_file is None else str(config_file))
+    return result.summary, (tmp_path / "out" / "console.log").read_text()
+
+
+def test_both_sensors_count_the_days_sittings():
+    summary = replay(str(DAY), None).summary
+    assert summary["sit_sessions"] == 11 and summary["occupied_s"] == 19570
+
+
+@pytest.mark.parametrize("occupancy", ["both", "radar"])
+def test_a_dead_pir_no_longer_blinds_the_bench(tmp_path, occupancy):
+    # The recorded radar-only day: before, 0 sittings with either setting.
+    summary, console = replayed(tmp_path, day_with(tmp_path, no_pir), {"occupancy": occupancy})
+    assert summary["sit_sessions"] == 11
+    assert abs(summary["occupied_s"] - 19570) <= 0.05 * 19570
+    if occupancy == "both":
+        # Found by its own looks, the radar's sittings show a PIR that never fired: blind.
+        assert "the PIR is blind" in console and ("pir", "bad data") in events(tmp_path / "out")
+    else:
+        assert "PIR" not in console  # not asked, not judged: the radar is never gated by it
+
+
+def test_a_pir_only_bench_counts_by_motion(tmp_path):
+    def no_radar(record):
+        record.pop("radar_cm", None)
+    summary, _ = replayed(tmp_path, day_with(tmp_path, no_radar), {"occupancy": "pir"})
+    assert 8 <= summary["sit_sessions"] <= 14  # motion alone: a still sitter is a gap
+
+
+def test_a_pir_stuck_high_while_the_radar_sees_nobody_is_a_fault_and_ends_with_one_event(tmp_path):
+    base = json.loads(DAY.read_text().splitlines()[1])
+    records = [{"t": 0, **base, "pir": 0, "radar_cm": None}]
+    records += [{"t": 10 * n, "pir": 1} for n in range(1, 4 * 360)]  # four hours of motion, nobody there
+    records += [{"t": 4 * 3600 + 10 * n, "pir": 0} for n in range(0, 360)]
+    summary, console = replayed(tmp_path, write_trace(tmp_path / "stuck.jsonl", records))
+    assert "the PIR is stuck" in console and "the PIR works again" in console
+    assert [e for e in events(tmp_path / "out") if e[0] == "pir"] == [("pir", "stuck"), ("pir", "answering again")]
+    assert summary["sit_sessions"] == 0  # the stuck PIR made no sitting
+
+
+def test_with_occupancy_pir_the_radar_is_never_powered():
+    from conftest import SimBench
+
+    sim = SimBench()
+    sim.type("config set occupancy pir")
+    for _ in range(10):
+        sim.tick(10)
+    assert not sim.bench.radar_power.switch.is_on
+
+
+@given(st.lists(st.tuples(st.integers(1, 600), st.booleans(), st.booleans()), max_size=300))
+def test_the_pir_watch_is_stuck_only_after_hours_of_unbroken_motion_and_recovers_on_release(samples):
+    watch = PirWatch(True)
+    now = run_start = 0
+    high = empty = 0
+    for gap, motion, radar_empty in samples:
+        now += gap * 1000
+        if motion:
+            if not high:
+                run_start, empty = now, 0
+            high = 1
+            empty += radar_empty
+        else:
+            high = 0
+        watch.sample(now, motion, radar_empty)
+        if watch.state == STUCK:
+            assert motion and ((now - run_start >= 7_200_000 and empty >= 30) or now - run_start >= 43_200_000)
+        if not motion:
+            assert watch.state != STUCK
+
+
+def test_the_pir_watch_judges_silence_and_blindness_and_forgives_both():
+    watch = PirWatch(True)
+    assert watch.sample(3 * 86_400_000, 0) == SILENT and not watch.trusted()
+    assert watch.sample(3 * 86_400_000 + 10_000, 1) == OK
+    for _ in range(2):
+        assert watch.sitting_ended(False) is None
+    assert watch.sitting_ended(False) == BLIND
+    assert watch.sitting_ended(True) == OK
+    assert PirWatch(False).state == MISSING and PirWatch(False).sample(0, 1) is None
