@@ -96,3 +96,26 @@ def test_frames_inside_garbage_are_found(parts, chunk):
     radar = LD2410(Uart(data, chunk))
     assert radar.poll() >= 1
     assert radar.nearest_cm == parts[-1][1]
+
+
+def test_a_live_radar_acknowledges_the_question_and_a_frozen_one_does_not():
+    from benchctl.sim.i2c import Fault
+    from benchctl.sim.radar import FakeRadarUart
+    from benchctl.sim.rng import Rng
+    from drivers.ld2410 import LD2410
+
+    for fault, alive in ((Fault.NONE, True), (Fault.STUCK, False), (Fault.NACK, False), (Fault.GARBAGE, False)):
+        uart = FakeRadarUart(Rng(1), 256)
+        uart.fitted, uart.target_cm = True, 80
+        radar = LD2410(uart)
+        uart.now_ms = 1000
+        assert radar.poll() > 0
+        uart.fault = fault
+        radar.ask_alive()
+        uart.now_ms += 10_000  # the next sample: a configuring radar sent no reports
+        frames = radar.poll()
+        assert radar.answered_ask and (radar.acks == 1) == alive and radar.asked != alive, fault
+        if alive:
+            assert frames == 0
+            uart.now_ms += 10_000
+            assert radar.poll() > 0 and not radar.answered_ask  # reports again once it was ended

@@ -125,3 +125,17 @@ def test_the_pir_watch_judges_silence_and_blindness_and_forgives_both():
     assert watch.sitting_ended(False) == BLIND
     assert watch.sitting_ended(True) == OK
     assert PirWatch(False).state == MISSING and PirWatch(False).sample(0, 1) is None
+
+
+def test_a_radar_that_freezes_mid_day_is_found_by_the_question_it_cannot_answer(tmp_path):
+    lines = DAY.read_text().splitlines()
+    trace = tmp_path / "frozen.jsonl"
+    fault = {"t": 36000, "fault": {"sensor": "occupancy", "kind": "stuck", "for_s": 7200}}
+    records = [json.loads(line) for line in lines[1:]]
+    records = sorted([*records, fault], key=lambda r: r["t"])
+    trace.write_text("\n".join([lines[0], *(json.dumps(r) for r in records)]) + "\n")
+    summary, console = replayed(tmp_path, trace)
+    radar = [e for e in events(tmp_path / "out") if e[0] == "radar"]
+    assert radar == [("radar", "stuck"), ("radar", "answering again")]
+    assert "acknowledges no command (frozen)" in console
+    assert summary["sit_sessions"] >= 8  # the PIR decided meanwhile

@@ -278,6 +278,7 @@ class Sensors:
             except OSError:
                 pass
             self._radar_silent = 0
+            radar.asked = False  # a question asked before it went off is no test of it
             s.radar_ok = False
             s.radar_cm = None
             return
@@ -287,8 +288,25 @@ class Sensors:
         except OSError as e:
             frames = 0
             err = _why(e)
+        if frames == 0 and radar.answered_ask:
+            # The radar was being configured (asked whether it lives): no reports this time,
+            # not a silence. Its answer decides at the next check.
+            s.radar_ok = False
+            s.radar_cm = None
+            return
         if frames > 0:
             self._radar_silent = 0
+            # Well-formed frames from a frozen radar look like a still sitter: every 30th
+            # sample it is asked a command a live one acknowledges; no ACK by the next, stuck.
+            checked = self._count % _CAL_EVERY == 0
+            if checked:
+                if radar.asked:
+                    self._failed("radar", Stuck("LD2410 sends frames but acknowledges no command (frozen)"))
+                radar.ask_alive()
+            if self._stuck_still("radar", not radar.asked):
+                s.radar_ok = False
+                s.radar_cm = None
+                return
             self._answered("radar")
             s.radar_ok = True
             s.radar_cm = radar.nearest_cm if radar.state else None

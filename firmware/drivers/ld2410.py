@@ -12,6 +12,14 @@ _ENGINEERING = const(0x01)
 _HEAD = const(0xAA)
 _TAIL = const(0x55)
 _MAX_DATA = const(64)  # engineering frames carry 35 bytes; more is garbage
+# 2.1: command frame = FD FC FB FA, length (u16 LE), command word (u16 LE), value, 04 03 02 01;
+# its ACK carries the command word | 0x0100 and a status (0 success). "Enable configuration"
+# (0x00FF, value 0x0001) is acknowledged and stops the report frames until "end
+# configuration" (0x00FE): the ACK then waits alone in the UART's buffer for the next poll,
+# which ends it. A radar whose output froze answers neither.
+_CMD_HEADER = b"\xfd\xfc\xfb\xfa"
+_ENABLE = b"\xfd\xfc\xfb\xfa\x04\x00\xff\x00\x01\x00\x04\x03\x02\x01"
+_END = b"\xfd\xfc\xfb\xfa\x02\x00\xfe\x00\x04\x03\x02\x01"
 _BUF = const(256)  # the UART's receive buffer (board.json rxbuf): one read takes all of it
 
 
@@ -28,8 +36,21 @@ class LD2410:
         self.nearest_cm = 0
         self.frames = 0
         self.bad_frames = 0
+        self.asked = False  # ask_alive() asked, and no ACK has come since
+        self.configuring = False  # "enable configuration" sent: the next poll ends it
+        self.acks = 0  # ACKs of "enable configuration" received
+        self.answered_ask = False  # the latest poll was the one after ask_alive()
+
+    def ask_alive(self):
+        """Ask what a live radar acknowledges: the next poll finds its ACK (`acks` grows and
+        `asked` turns False) unless its output is frozen, and it has no report frames."""
+        self.uart.write(_ENABLE)
+        self.asked = True
+        self.configuring = True
 
     def poll(self):
+        """Read what the radar sent; returns the report frames in it. The poll after
+        `ask_alive` has none (the radar was being configured): `answered_ask` says so."""
         self.frames = 0
         while True:
             got = self.uart.readinto(self._mv[self._n:])
@@ -37,6 +58,10 @@ class LD2410:
                 break
             self._n += got
             self._scan()
+        self.answered_ask = self.configuring
+        if self.configuring:
+            self.uart.write(_END)  # reports resume
+            self.configuring = False
         return self.frames
 
     def present_within(self, max_cm):
@@ -54,6 +79,13 @@ class LD2410:
         valid frame is taken; an incomplete frame at the tail is kept for the next read."""
         buf = self._buf
         n = self._n
+        if self.asked:
+            at = buf.find(_CMD_HEADER, 0, n)
+            # The ACK of "enable configuration": length 8, command 0x01FF, status 0 (2.2.1).
+            if 0 <= at <= n - 18 and buf[at + 4] == 8 and buf[at + 6] == 0xFF and buf[at + 7] == 0x01 \
+                    and buf[at + 8] == 0 and buf[at + 9] == 0:
+                self.asked = False
+                self.acks += 1
         end = n
         keep = -1
         while True:

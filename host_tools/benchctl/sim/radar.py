@@ -40,6 +40,7 @@ class FakeRadarUart:
         self._frozen = None
         self._cache_key = -1
         self._cache = b""
+        self.configuring = False  # "enable configuration" taken: no report frames until it ends
 
     def _frame(self):
         key = -2 if self.target_cm is None else self.target_cm
@@ -53,7 +54,7 @@ class FakeRadarUart:
         if frames <= 0:
             return
         self._sent_until += frames * _FRAME_MS
-        if not self.fitted or not self.powered or self.fault == Fault.NACK:
+        if not self.fitted or not self.powered or self.fault == Fault.NACK or self.configuring:
             return
         one = self._frame()
         if self.fault == Fault.STUCK:
@@ -78,11 +79,30 @@ class FakeRadarUart:
             self._pending = bytes(junk)
         self._pos = 0
 
+    def write(self, data):
+        """Commands from the firmware (protocol 2.1): "enable configuration" is acknowledged
+        (2.2.1) and stops the report frames until "end configuration", acknowledged too; a
+        radar that is off, silent, frozen or talking garbage takes no command."""
+        if not (self.fitted and self.powered and self.fault == Fault.NONE):
+            return len(data)
+        self._refill()  # the frames sent before the command
+        acks = b""
+        if b"\xfd\xfc\xfb\xfa\x04\x00\xff\x00" in data:
+            acks += b"\xfd\xfc\xfb\xfa\x08\x00\xff\x01\x00\x00\x01\x00\x40\x00\x04\x03\x02\x01"
+            self.configuring = True
+        if b"\xfd\xfc\xfb\xfa\x02\x00\xfe\x00" in data:
+            acks += b"\xfd\xfc\xfb\xfa\x04\x00\xfe\x01\x00\x00\x04\x03\x02\x01"
+            self.configuring = False
+        self._pending = self._pending[self._pos:] + acks
+        self._pos = 0
+        return len(data)
+
     def power(self, on):
         """Its supply switched: off, it sends nothing; on again, frames as before."""
         if not on:
             self._pending = b""
             self._pos = 0
+            self.configuring = False  # its RAM
         self.powered = bool(on)
 
     def any(self):
