@@ -116,7 +116,7 @@ def main(argv: list[str]) -> int:
     print("|---|---|")
     print(f"| faults injected, one per role and kind (6 roles x nack, stuck, garbage) | {m['injected']} |")
     print(f"| flagged by the next report | {m['flagged']} of {m['injected']} (the radio's in the health frame; a "
-          "stuck PIR or radar cannot be told from a still sitter) |")
+          "frozen radar by the command it does not acknowledge) |")
     print(f"| recovered after the fault ended | {m['recovered']} of {m['injected']}, longest "
           f"{m['longest_recovery_s']:.0f} s (one report interval: {REPORT_S} s) |")
     print(f"| soak under MicroPython | {days} days of the Smiltene year in closed loop, seed {s['seed']}: {events} |")
