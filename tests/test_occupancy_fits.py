@@ -139,3 +139,17 @@ def test_a_radar_that_freezes_mid_day_is_found_by_the_question_it_cannot_answer(
     assert radar == [("radar", "stuck"), ("radar", "answering again")]
     assert "acknowledges no command (frozen)" in console
     assert summary["sit_sessions"] >= 8  # the PIR decided meanwhile
+
+
+def test_the_benchmarks_truth_joins_short_gaps_and_drops_passers_by_and_its_score_can_fail():
+    from benchctl.occupancy import found, score, truth
+
+    records = [{"t": 0, "sitting": 0}, {"t": 100, "sitting": 1}, {"t": 700, "sitting": 0},
+               {"t": 760, "sitting": 2}, {"t": 1300, "sitting": 0}, {"t": 2000, "sitting": 1}, {"t": 2010, "sitting": 0}]
+    assert truth(records) == [(100, 1300)]  # a 60 s gap joined; a 10 s passer-by dropped
+    console = "[   1390.000] INFO  sitting: session of 1190 s ended\n"
+    assert found(console) == [(110.0, 1300.0)]
+    perfect = score([(100, 1300)], [(110, 1300)])
+    assert perfect["f1"] == 1.0 and 0.99 < perfect["occupied"] <= 1.0
+    split = score([(100, 1300)], [(100, 600), (700, 1300)])
+    assert split["precision"] == 0.5 and split["recall"] == 1.0 and split["f1"] < 0.7

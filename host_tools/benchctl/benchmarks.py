@@ -219,12 +219,15 @@ def flashing() -> None:
 
 def main() -> int:
     from benchctl.energy import bench as energy
+    from benchctl.occupancy import main as occupancy
 
     telemetry()
     print()
     on_the_air()
     print()
     flashing()
+    print()
+    occupancy()
     print()
     energy()
     print()

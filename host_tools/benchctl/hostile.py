@@ -19,7 +19,7 @@ DAY = 86400
 _WORDS = ("status", "ports", "sessions", "config get", "config set report_interval_s 600", "port 1 off",
           "port 2 auto", "log debug", "log info", "trace on", "trace off", "help", "reboot", "config set x 1",
           "prot 1 on", "STATUS", "config set min_session_s 3600", "config set max_session_s 600")
-_ROLES = ("solar", "battery", "port1", "port2", "port3", "occupancy", "radio")
+_ROLES = ("solar", "battery", "port1", "port2", "port3", "occupancy", "pir", "radar", "radio")
 _CAUSES = ("power_on", "brownout", "watchdog", "hard", "soft")
 
 

@@ -19,7 +19,8 @@ BENCH_ID = re.compile(r"[A-Za-z0-9_-]{1,32}\Z")  # trace-v1 header `bench`; benc
 _START = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z\Z")
 # Tuples, not sets: a value from the file may be a list or an object, which a set cannot hold
 # and `in` would raise on (hypothesis found {"reset": {}}).
-_ROLES = ("solar", "battery", "occupancy", "radio", *(f"port{n}" for n in range(1, 9)))
+# `pir` and `radar` are this project's (docs/traces.md): the two occupancy sensors apart.
+_ROLES = ("solar", "battery", "occupancy", "radio", "pir", "radar", *(f"port{n}" for n in range(1, 9)))
 _KINDS = ("nack", "stuck", "garbage")
 _RESETS = ("power_on", "brownout", "watchdog", "hard", "soft")
 CONSOLE_KEPT = 121  # firmware/drivers/usb_console.py _MAX_LINE

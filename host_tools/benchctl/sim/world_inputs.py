@@ -76,11 +76,12 @@ class InputSide:
                 self.modem.fault = fault
             if self.broker is not None:
                 self.broker.fault = fault
-        elif role == "occupancy":
-            self.pir_fault = fault
-            if self.pir is not None and fault == Fault.NACK:
-                self.pir.drive(0)  # a dead PIR's output sits low
-            if self.radar is not None:
+        elif role in ("occupancy", "pir", "radar"):  # occupancy: both sensors
+            if role != "radar":
+                self.pir_fault = fault
+                if self.pir is not None and fault == Fault.NACK:
+                    self.pir.drive(0)  # a dead PIR's output sits low
+            if self.radar is not None and role != "pir":
                 self.radar.fault = fault
 
     def apply(self, ch, modelled=False):
