@@ -59,7 +59,8 @@ def test_a_dead_pir_no_longer_blinds_the_bench(tmp_path, occupancy):
     # The recorded radar-only day: before, 0 sittings with either setting.
     summary, console = replayed(tmp_path, day_with(tmp_path, no_pir), {"occupancy": occupancy})
     assert summary["sit_sessions"] == 11
-    assert abs(summary["occupied_s"] - 19570) <= 0.05 * 19570
+    # Found by looks every 3 min and confirmed at the next sample: each starts a little late.
+    assert abs(summary["occupied_s"] - 19570) <= 0.07 * 19570
     if occupancy == "both":
         # Found by its own looks, the radar's sittings show a PIR that never fired: blind.
         assert "the PIR is blind" in console and ("pir", "bad data") in events(tmp_path / "out")
@@ -147,7 +148,7 @@ def test_the_benchmarks_truth_joins_short_gaps_and_drops_passers_by_and_its_scor
     records = [{"t": 0, "sitting": 0}, {"t": 100, "sitting": 1}, {"t": 700, "sitting": 0},
                {"t": 760, "sitting": 2}, {"t": 1300, "sitting": 0}, {"t": 2000, "sitting": 1}, {"t": 2010, "sitting": 0}]
     assert truth(records) == [(100, 1300)]  # a 60 s gap joined; a 10 s passer-by dropped
-    console = "[   1390.000] INFO  sitting: session of 1190 s ended\n"
+    console = "[   1390.000] INFO  sitting: session of 1190 s ended 90 s ago\n"
     assert found(console) == [(110.0, 1300.0)]
     perfect = score([(100, 1300)], [(110, 1300)])
     assert perfect["f1"] == 1.0 and 0.99 < perfect["occupied"] <= 1.0

@@ -43,6 +43,7 @@ _SAVE_MOVED_PM = 20  # ... and whenever it moved 2 % of the capacity: a brownout
 _PIR_WHY = {"stuck": "motion in every sample for hours, the radar seeing nobody", "silent": "no motion for 3 days",
             "blind": "it missed 3 sittings in a row that the radar found"}
 _PIR_BEFORE_MS = 60000
+_PIR_VACANT_MS = 600000  # deciding alone, the PIR ends a sitting after 10 min without motion
 _LEAN_HOLD_S = 60  # lean: the radar confirms what the PIR saw, then goes off again
 _DAYLIGHT_MV = 8000  # the panel's voltage when it sees light (open circuit ~21 V, dark 0)
 QUEUE_CAPACITY = CAPACITY
@@ -76,6 +77,7 @@ class Bench(Life):
         self.pir_watch = PirWatch(self.sensors.pir is not None)
         self._sitting_began = 0  # uptime ms the open sitting began
         self._radar_decided = False  # the radar decided the latest sample's presence
+        self._near_before = False  # the radar saw a target in range at the sample before
         self.battery = Battery(self.cfg.v["battery_ah"], self.cfg.v["full_mv"])
         state = self.health.state
         self.battery.restore(state.get("charge_mas"), state.get("gauge"), state.get("batt_mc"))
@@ -242,7 +244,10 @@ class Bench(Life):
         present = self._present(s, v)
         sitting = self.sitting
         was, counted = sitting.occupied(), sitting.count
-        sitting.update(now, present, v["vacant_after_s"] * 1000, v["min_session_s"] * 1000, v["max_session_s"] * 1000)
+        vacant = v["vacant_after_s"] * 1000
+        if not self._radar_decided and vacant < _PIR_VACANT_MS:
+            vacant = _PIR_VACANT_MS  # the PIR is blind to a still sitter for minutes at a time
+        sitting.update(now, present, vacant, v["min_session_s"] * 1000, v["max_session_s"] * 1000)
         if not was and sitting.occupied():
             self._sitting_began = now
         if (was and not sitting.occupied() and sitting.count > counted and self._radar_decided
@@ -272,7 +277,12 @@ class Bench(Life):
         mode = v["occupancy"]
         self._radar_decided = mode != "pir" and s.radar_ok
         if self._radar_decided:
-            present = s.radar_cm is not None and s.radar_cm <= v["radar_max_cm"]
+            near = s.radar_cm is not None and s.radar_cm <= v["radar_max_cm"]
+            # A new target starts a sitting when it holds for two samples or the PIR saw it
+            # arrive: rain and wet leaves give the radar ghosts that come and go.
+            present = near and (self._near_before or self.sitting.occupied()
+                                or (bool(s.pir) and self.pir_watch.trusted()))
+            self._near_before = near
         elif mode != "radar":
             present = bool(s.pir) and self.pir_watch.trusted()
         else:
@@ -316,7 +326,8 @@ class Bench(Life):
             every = LEAN_CHECK_EVERY_MS if lean else LEAN_LOOK_EVERY_MS
         else:
             every = LEAN_LOOK_EVERY_MS if lean else LOOK_EVERY_MS
-        self.radar_power.update(now, present or (wakes and bool(s.pir)), hold, policy.quiet(), every)
+        unsure = self._near_before and not present  # a target to confirm at the next sample
+        self.radar_power.update(now, present or (wakes and bool(s.pir)), hold, policy.quiet(), every, unsure)
 
     def _account(self, s, dt, temp, light):
         w = self.window

@@ -30,15 +30,16 @@ class RadarPower:
         """Powered long enough for its frames to mean something."""
         return self.switch is None or (self.switch.is_on and now - self.on_since >= _WARMUP_MS)
 
-    def update(self, now, someone, hold_s, quiet, every_ms=0):
+    def update(self, now, someone, hold_s, quiet, every_ms=0, unsure=False):
         """`someone`: the radar (or a trusted PIR) sees someone now. The radar looks for itself
-        every `every_ms` (0: never, the radar is not wanted)."""
+        every `every_ms` (0: never, the radar is not wanted). `unsure`: a target not yet
+        confirmed, which keeps it on for the next sample without holding it."""
         if self.switch is None:
             return
         if someone:
             self.seen_at = now
         held = not quiet and now - self.seen_at < hold_s * 1000
-        want = hold_s == 0 or held
+        want = hold_s == 0 or held or (unsure and not quiet)
         if not want and every_ms and not quiet:
             if now - self.look_at >= every_ms:
                 self.look_at = now

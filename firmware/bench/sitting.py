@@ -29,11 +29,11 @@ class SittingSessions:
             if now - start >= max_ms:
                 self.stuck += 1
                 self.log.warn("sitting", "occupied for %d s: closed as a stuck sensor" % ((now - start) // 1000))
-                self._close(now, min_ms)
+                self._close(now, min_ms, now)
         elif self.start is not None and now - self.last >= vacant_ms:
-            self._close(self.last, min_ms)
+            self._close(self.last, min_ms, now)
 
-    def _close(self, end, min_ms):
+    def _close(self, end, min_ms, now):
         start = self.start
         if start is None:
             return
@@ -53,7 +53,7 @@ class SittingSessions:
         self.recent.append((start // 1000, seconds))
         if len(self.recent) > 8:
             self.recent.pop(0)
-        self.log.info("sitting", "session of %d s ended" % seconds)
+        self.log.info("sitting", "session of %d s ended %d s ago" % (seconds, (now - end) // 1000))
 
     def occupied(self):
         return self.start is not None

@@ -18,7 +18,7 @@ from benchctl.replay import replay
 
 DAYS = 7
 VACANT_S, MIN_S = 90, 30  # the configuration's defaults: how the bench closes and counts a sitting
-_SESSION = re.compile(r"^\[\s*([\d.]+)\] INFO  sitting: session of (\d+) s ended", re.M)
+_SESSION = re.compile(r"^\[\s*([\d.]+)\] INFO  sitting: session of (\d+) s ended (\d+) s ago", re.M)
 # (name, occupancy, a fault mid-trace on this sensor or None)
 FITS = (("both sensors", "both", None), ("PIR only", "pir", None), ("radar only", "radar", None),
         ("both, PIR fails mid-week", "both", "pir"), ("both, radar fails mid-week", "both", "radar"))
@@ -56,10 +56,10 @@ def truth(records: list[dict]) -> list[tuple[float, float]]:
 
 
 def found(console: str) -> list[tuple[float, float]]:
-    """The sittings the bench counted, from its console: each ends VACANT_S before its line."""
+    """The sittings the bench counted, from its console lines (`session of N s ended M s ago`)."""
     out = []
     for m in _SESSION.finditer(console):
-        end = float(m.group(1)) - VACANT_S
+        end = float(m.group(1)) - int(m.group(3))
         out.append((end - int(m.group(2)), end))
     return out
 
