@@ -3,10 +3,11 @@ counts the sittings the trace's day holds. A PIR that is missing, dead, stuck or
 longer keeps the radar off for good: the radar looks for itself, and the PIR's fault is
 reported (one event when it starts, one when it ends)."""
 
+import itertools
 import json
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.pir_watch import BLIND, MISSING, OK, SILENT, STUCK, PirWatch
@@ -154,3 +155,33 @@ def test_the_benchmarks_truth_joins_short_gaps_and_drops_passers_by_and_its_scor
     assert perfect["f1"] == 1.0 and 0.99 < perfect["occupied"] <= 1.0
     split = score([(100, 1300)], [(100, 600), (700, 1300)])
     assert split["precision"] == 0.5 and split["recall"] == 1.0 and split["f1"] < 0.7
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.tuples(st.integers(120, 5400), st.integers(20, 7200)), min_size=1, max_size=6),
+       st.integers(0, 2**16))
+def test_any_sitting_pattern_is_counted_once_each_never_split_never_overlapping(tmp_path_factory, pattern, seed):
+    """Random sittings (gap before, length), with the PIR's noise and the radar's view modelled
+    from the ground truth: each sitting the truth holds is found once, never split in two, and
+    found sittings never overlap or exceed the time the bench was occupied."""
+    from benchctl.occupancy import found, score, truth
+
+    tmp = tmp_path_factory.mktemp("pattern")
+    records, t = [], 0
+    for gap, length in pattern:
+        records.append({"t": t, "sitting": 0})
+        t += gap
+        records.append({"t": t, "sitting": 1})
+        t += length
+    records.append({"t": t, "sitting": 0})
+    records.append({"t": t + 1200, "sitting": 0})
+    trace = write_trace(tmp / "p.jsonl", [{"t": 0, "poa_wm2": 500.0, "air_c": 15.0}, *records],
+                        {"plant": {"seed": seed}})
+    result = replay(str(trace), str(tmp / "out"))
+    got = found((tmp / "out" / "console.log").read_text())
+    true = truth(records)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(got))  # never overlapping
+    assert sum(e - s for s, e in got) <= sum(e - s for s, e in true) + 30 * len(true)
+    counted = score(true, got)
+    assert counted["recall"] == 1.0 and counted["found"] == len(true), (true, got)  # once each, never split
+    assert result.summary["sit_sessions"] == len(true)
