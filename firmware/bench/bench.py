@@ -24,6 +24,7 @@ from bench.ports import PortBank
 from bench.queue import CAPACITY, ReportQueue, block_bytes
 from bench.radar_power import (
     CHECK_EVERY_MS,
+    DARK_CHECK_EVERY_MS,
     LEAN_CHECK_EVERY_MS,
     LEAN_LOOK_EVERY_MS,
     LOOK_EVERY_MS,
@@ -41,7 +42,7 @@ from drivers.switch import LoadSwitch
 _SAVE_EVERY_MS = 3600000  # the battery's charge goes to flash hourly, and before a reboot
 _SAVE_MOVED_PM = 20  # ... and whenever it moved 2 % of the capacity: a brownout loses no more
 _PIR_WHY = {"stuck": "motion in every sample for hours, the radar seeing nobody", "silent": "no motion for 3 days",
-            "blind": "it missed 3 sittings in a row that the radar found"}
+            "blind": "it missed 2 sittings in a row that the radar found"}
 _PIR_BEFORE_MS = 60000
 _PIR_VACANT_MS = 600000  # deciding alone, the PIR ends a sitting after 10 min without motion
 _LEAN_HOLD_S = 60  # lean: the radar confirms what the PIR saw, then goes off again
@@ -321,7 +322,10 @@ class Bench(Life):
             hold = _LEAN_HOLD_S if hold == 0 or hold > _LEAN_HOLD_S else hold
         wakes = mode == "both" and watch.trusted()
         if wakes:  # the PIR wakes it; a look now and then checks the PIR misses nobody
-            every = LEAN_CHECK_EVERY_MS if lean else CHECK_EVERY_MS
+            if s.solar is None or s.solar[0] < _DAYLIGHT_MV:
+                every = DARK_CHECK_EVERY_MS
+            else:
+                every = LEAN_CHECK_EVERY_MS if lean else CHECK_EVERY_MS
         elif watch.state == SILENT:  # perhaps only nobody came: looks as when lean, until it fires
             every = LEAN_CHECK_EVERY_MS if lean else LEAN_LOOK_EVERY_MS
         else:

@@ -13,7 +13,7 @@ _STUCK_ALONE_MS = const(43200000)
 # No motion at all for three days: a winter night and a snowy day may pass with nobody, three
 # days in a park do not. Flagged, and the radar looks a little more often (bench.py).
 _SILENT_MS = const(259200000)
-_MISSED = const(3)  # sittings the radar found with no PIR motion in any of them, in a row
+_MISSED = const(2)  # sittings the radar found with no PIR motion in any of them, in a row
 
 OK = "ok"
 MISSING = "missing"  # no PIR on this board, or occupancy: radar (the PIR is not asked)
