@@ -60,8 +60,9 @@ def test_a_dead_pir_no_longer_blinds_the_bench(tmp_path, occupancy):
     # The recorded radar-only day: before, 0 sittings with either setting.
     summary, console = replayed(tmp_path, day_with(tmp_path, no_pir), {"occupancy": occupancy})
     assert summary["sit_sessions"] == 11
-    # Found by looks every 3 min and confirmed at the next sample: each starts a little late.
-    assert abs(summary["occupied_s"] - 19570) <= 0.07 * 19570
+    # Found by looks (every 15 min until the PIR is found blind, then every 3 min) and confirmed
+    # at the next sample: each starts a little late.
+    assert abs(summary["occupied_s"] - 19570) <= 0.1 * 19570
     if occupancy == "both":
         # Found by its own looks, the radar's sittings show a PIR that never fired: blind.
         assert "the PIR is blind" in console and ("pir", "bad data") in events(tmp_path / "out")
@@ -122,8 +123,7 @@ def test_the_pir_watch_judges_silence_and_blindness_and_forgives_both():
     watch = PirWatch(True)
     assert watch.sample(3 * 86_400_000, 0) == SILENT and not watch.trusted()
     assert watch.sample(3 * 86_400_000 + 10_000, 1) == OK
-    for _ in range(2):
-        assert watch.sitting_ended(False) is None
+    assert watch.sitting_ended(False) is None
     assert watch.sitting_ended(False) == BLIND
     assert watch.sitting_ended(True) == OK
     assert PirWatch(False).state == MISSING and PirWatch(False).sample(0, 1) is None
