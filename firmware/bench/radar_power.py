@@ -25,7 +25,6 @@ class RadarPower:
         self.on_since = 0
         self.seen_at = 0  # uptime ms someone was last seen (PIR or radar)
         self.look_at = 0  # uptime ms the latest look began (boot is one)
-        self.looks = 0  # looks without a PIR, since boot
         if switch is not None:
             switch.set(True)  # on at boot: the first samples see whoever is already sitting
 
@@ -46,7 +45,6 @@ class RadarPower:
         if not want and every_ms and not quiet:
             if now - self.look_at >= every_ms:
                 self.look_at = now
-                self.looks += 1
             want = now - self.look_at < _LOOK_MS
         if want and not self.switch.is_on:
             self.on_since = now

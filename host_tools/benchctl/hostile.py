@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from benchctl.replay import FirmwareFailed, ReplayError, replay
+from benchctl.trace import KINDS, RESETS, ROLES  # every role, kind and cause trace-v1 (and benchctl) takes
 
 BOARDS = ("esp32-rak3172", "rp2040-rak3172", "esp32-wifi")
 DAY = 86400
 _WORDS = ("status", "ports", "sessions", "config get", "config set report_interval_s 600", "port 1 off",
           "port 2 auto", "log debug", "log info", "trace on", "trace off", "help", "reboot", "config set x 1",
           "prot 1 on", "STATUS", "config set min_session_s 3600", "config set max_session_s 600")
-_ROLES = ("solar", "battery", "port1", "port2", "port3", "occupancy", "pir", "radar", "radio")
-_CAUSES = ("power_on", "brownout", "watchdog", "hard", "soft")
 
 
 def _noise(rng: random.Random) -> str:
@@ -76,14 +75,14 @@ def hostile_trace(seed: int, path: Path) -> dict[str, Any]:
         t = round(rng.uniform(0, days * DAY), 3)
         kind = rng.random()
         if kind < 0.25:
-            event: dict[str, Any] = {"reset": rng.choice(_CAUSES)}
+            event: dict[str, Any] = {"reset": rng.choice(RESETS)}
             if rng.random() < 0.3:
                 event["torn_write"] = True
             if rng.random() < 0.2:  # a reset storm: every few seconds
                 for k in range(rng.randrange(2, 8)):
-                    events.append({"t": round(t + k * rng.uniform(1, 20), 3), "reset": rng.choice(_CAUSES)})
+                    events.append({"t": round(t + k * rng.uniform(1, 20), 3), "reset": rng.choice(RESETS)})
         elif kind < 0.4:
-            event = {"fault": {"sensor": rng.choice(_ROLES), "kind": rng.choice(["nack", "stuck", "garbage"]),
+            event = {"fault": {"sensor": rng.choice(ROLES), "kind": rng.choice(KINDS),
                                "for_s": rng.choice([5, 60, 900, 7200, DAY])}}
         elif kind < 0.5:
             event = {"link": rng.choice(["down", "up", "up"])}

@@ -20,9 +20,9 @@ _START = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z\Z")
 # Tuples, not sets: a value from the file may be a list or an object, which a set cannot hold
 # and `in` would raise on (hypothesis found {"reset": {}}).
 # `pir` and `radar` are this project's (docs/traces.md): the two occupancy sensors apart.
-_ROLES = ("solar", "battery", "occupancy", "radio", "pir", "radar", *(f"port{n}" for n in range(1, 9)))
-_KINDS = ("nack", "stuck", "garbage")
-_RESETS = ("power_on", "brownout", "watchdog", "hard", "soft")
+ROLES = ("solar", "battery", "occupancy", "radio", "pir", "radar", *(f"port{n}" for n in range(1, 9)))
+KINDS = ("nack", "stuck", "garbage")
+RESETS = ("power_on", "brownout", "watchdog", "hard", "soft")
 CONSOLE_KEPT = 121  # firmware/drivers/usb_console.py _MAX_LINE
 _EVENTS = {"link", "sf", "reset", "torn_write", "downlink", "console", "fault"}
 _BINARY = {"pir", "seat", "sitting"}
@@ -104,8 +104,8 @@ def _event(key: str, value: Any, record: dict, fail) -> tuple[str, Any] | None:
             fail(f"sf must be a whole number 7..12, got {json.dumps(value)[:40]}")
         return ("sf", value)
     if key == "reset":
-        if value not in _RESETS:
-            fail(f"reset must be one of {', '.join(sorted(_RESETS))}, got {json.dumps(value)[:40]}")
+        if value not in RESETS:
+            fail(f"reset must be one of {', '.join(sorted(RESETS))}, got {json.dumps(value)[:40]}")
         return ("reset", (value, record.get("torn_write") is True))
     if key == "torn_write":
         if value is not True:
@@ -134,9 +134,9 @@ def _event(key: str, value: Any, record: dict, fail) -> tuple[str, Any] | None:
     # fault
     if not isinstance(value, dict) or set(value) != {"sensor", "kind", "for_s"}:
         fail('fault must be {"sensor": role, "kind": kind, "for_s": seconds}')
-    if value["sensor"] not in _ROLES:
-        fail(f"fault sensor must be one of {', '.join(sorted(_ROLES))}, got {json.dumps(value['sensor'])[:40]}")
-    if value["kind"] not in _KINDS:
+    if value["sensor"] not in ROLES:
+        fail(f"fault sensor must be one of {', '.join(sorted(ROLES))}, got {json.dumps(value['sensor'])[:40]}")
+    if value["kind"] not in KINDS:
         fail(f"fault kind must be nack, stuck or garbage, got {json.dumps(value['kind'])[:40]}")
     if not _is_number(value["for_s"]) or value["for_s"] < 0:
         fail(f"fault for_s must be a number >= 0, got {json.dumps(value['for_s'])[:40]}")
