@@ -19,21 +19,12 @@ from bench.payload import (
     encode_sensor_fault,
     encode_status,
 )
-from bench.pir_watch import MISSING, OK, SILENT, PirWatch
 from bench.ports import PortBank
 from bench.queue import CAPACITY, ReportQueue, block_bytes
-from bench.radar_power import (
-    CHECK_EVERY_MS,
-    DARK_CHECK_EVERY_MS,
-    LEAN_CHECK_EVERY_MS,
-    LEAN_LOOK_EVERY_MS,
-    LOOK_EVERY_MS,
-    RadarPower,
-)
 from bench.radio import Radio
 from bench.report import FAULT_PORT_TRIP, FAULT_STUCK_SEAT, ReportWindow
+from bench.seat import DAYLIGHT_MV, Seat
 from bench.sensors import Sensors, monitors_fit
-from bench.sitting import SittingSessions
 from bench.trace import trace_line
 from bench.units import fixed
 from bench.version import VERSION
@@ -41,12 +32,6 @@ from drivers.switch import LoadSwitch
 
 _SAVE_EVERY_MS = 3600000  # the battery's charge goes to flash hourly, and before a reboot
 _SAVE_MOVED_PM = 20  # ... and whenever it moved 2 % of the capacity: a brownout loses no more
-_PIR_WHY = {"stuck": "motion in every sample for hours, the radar seeing nobody", "silent": "no motion for 3 days",
-            "blind": "it missed 2 sittings in a row that the radar found"}
-_PIR_BEFORE_MS = 60000
-_PIR_VACANT_MS = 600000  # deciding alone, the PIR ends a sitting after 10 min without motion
-_LEAN_HOLD_S = 60  # lean: the radar confirms what the PIR saw, then goes off again
-_DAYLIGHT_MV = 8000  # the panel's voltage when it sees light (open circuit ~21 V, dark 0)
 QUEUE_CAPACITY = CAPACITY
 
 
@@ -73,12 +58,10 @@ class Bench(Life):
         self.cfg.load(self.store, self.log)
         self.log.level = level_named(self.cfg.v["log_level"])
         self.sensors = Sensors(hw, self.cfg, self.log)
-        gate = hw.radar_power_pin if self.sensors.radar is not None else None
-        self.radar_power = RadarPower(LoadSwitch(gate) if gate is not None else None, self.log)
-        self.pir_watch = PirWatch(self.sensors.pir is not None)
-        self._sitting_began = 0  # uptime ms the open sitting began
-        self._radar_decided = False  # the radar decided the latest sample's presence
-        self._near_before = False  # the radar saw a target in range at the sample before
+        self.seat = Seat(self.sensors, hw.radar_power_pin if self.sensors.radar is not None else None, self.log)
+        self.sitting = self.seat.sitting
+        self.radar_power = self.seat.radar_power
+        self.pir_watch = self.seat.pir_watch
         self.battery = Battery(self.cfg.v["battery_ah"], self.cfg.v["full_mv"])
         state = self.health.state
         self.battery.restore(state.get("charge_mas"), state.get("gauge"), state.get("batt_mc"))
@@ -90,7 +73,6 @@ class Bench(Life):
         count = self.sensors.port_count
         self.ports = PortBank([LoadSwitch(pin) for pin in hw.port_pins[:count]], self.cfg, self.log)
         self.qi = LoadSwitch(hw.qi_pin) if hw.qi_pin is not None else None
-        self.sitting = SittingSessions(self.log)
         self._stuck_seen = 0
         # The energy budget (bench/budget.py); the old threshold ladder stays as a reference.
         self.budgeted = self.cfg.v["energy_policy"] == "budget"
@@ -241,24 +223,8 @@ class Bench(Life):
         if wifi is not None:
             wifi.hold = policy.quiet()
             wifi.lean = policy.level >= QI_OFF  # connected time is granted like the pad: 10 % above the reserve
-        self._watch_pir(now, s, v)
-        present = self._present(s, v)
-        sitting = self.sitting
-        was, counted = sitting.occupied(), sitting.count
-        vacant = v["vacant_after_s"] * 1000
-        if not self._radar_decided and vacant < _PIR_VACANT_MS:
-            vacant = _PIR_VACANT_MS  # the PIR is blind to a still sitter for minutes at a time
-        sitting.update(now, present, vacant, v["min_session_s"] * 1000, v["max_session_s"] * 1000)
-        if not was and sitting.occupied():
-            self._sitting_began = now
-        if (was and not sitting.occupied() and sitting.count > counted and self._radar_decided
-                and v["occupancy"] == "both"):
-            # Sitting down is motion: a working PIR fired during the sitting or in the minute
-            # before the radar (which it woke) saw it.
-            saw = self.pir_watch.last_motion >= self._sitting_began - _PIR_BEFORE_MS
-            self._pir_changed(self.pir_watch.sitting_ended(saw))
-        self._power_radar(now, s, v, policy, present)
-        self._account(s, dt, temp, solar_mv >= _DAYLIGHT_MV)
+        self.seat.update(now, s, v, policy)
+        self._account(s, dt, temp, solar_mv >= DAYLIGHT_MV)
         if now >= self.next_report:
             self._report(now, s)
         charge = battery.charge_mas
@@ -269,69 +235,6 @@ class Bench(Life):
             self.next_save = now + _SAVE_EVERY_MS
         if self.tracing:
             self.write(trace_line(now, s))
-
-    def _present(self, s, v):
-        # The radar measures distance, so while it answers it decides: a target beyond
-        # radar_max_cm is a passer-by, whatever the PIR saw. The PIR (motion only, blind to a
-        # still sitter) decides when the radar is not fitted, not answering, or not chosen,
-        # and only while it can be trusted.
-        mode = v["occupancy"]
-        self._radar_decided = mode != "pir" and s.radar_ok
-        if self._radar_decided:
-            near = s.radar_cm is not None and s.radar_cm <= v["radar_max_cm"]
-            # A new target starts a sitting when it holds for two samples or the PIR saw it
-            # arrive: rain and wet leaves give the radar ghosts that come and go.
-            present = near and (self._near_before or self.sitting.occupied()
-                                or (bool(s.pir) and self.pir_watch.trusted()))
-            self._near_before = near
-        elif mode != "radar":
-            present = bool(s.pir) and self.pir_watch.trusted()
-        else:
-            present = False
-        return present or bool(s.seat)
-
-    def _watch_pir(self, now, s, v):
-        if s.pir is not None and v["occupancy"] != "radar":
-            empty = s.radar_ok and (s.radar_cm is None or s.radar_cm > v["radar_max_cm"])
-            self._pir_changed(self.pir_watch.sample(now, s.pir, empty))
-
-    def _pir_changed(self, state):
-        """The PIR watch's verdict changed: a fault (its bit in every report, one event when it
-        starts and one when it ends), and the radar looks for itself meanwhile."""
-        if state is None:
-            return
-        if state == OK:
-            self.log.info("radar", "the PIR works again: it wakes the radar again")
-        else:
-            self.log.warn("radar", "the PIR is %s (%s): the radar looks for itself every %d s" % (
-                state, _PIR_WHY[state], (LEAN_LOOK_EVERY_MS if state == SILENT else LOOK_EVERY_MS) // 1000))
-
-    def _power_radar(self, now, s, v, policy, present):
-        mode = v["occupancy"]
-        watch = self.pir_watch
-        if watch.state != OK and watch.state != MISSING and mode != "radar":
-            self.sensors.judged("pir", watch.state, _PIR_WHY[watch.state])
-        elif watch.state == OK and self.sensors.pir is not None:
-            self.sensors.judged("pir", None, None)
-        if mode == "pir":
-            self.radar_power.update(now, False, 1, True)  # the PIR alone decides: the radar's 0.4 W saved
-            return
-        hold = v["radar_hold_s"]
-        lean = policy.radar_held()
-        if lean:
-            hold = _LEAN_HOLD_S if hold == 0 or hold > _LEAN_HOLD_S else hold
-        wakes = mode == "both" and watch.trusted()
-        if wakes:  # the PIR wakes it; a look now and then checks the PIR misses nobody
-            if s.solar is None or s.solar[0] < _DAYLIGHT_MV:
-                every = DARK_CHECK_EVERY_MS
-            else:
-                every = LEAN_CHECK_EVERY_MS if lean else CHECK_EVERY_MS
-        elif watch.state == SILENT:  # perhaps only nobody came: looks as when lean, until it fires
-            every = LEAN_CHECK_EVERY_MS if lean else LEAN_LOOK_EVERY_MS
-        else:
-            every = LEAN_LOOK_EVERY_MS if lean else LOOK_EVERY_MS
-        unsure = self._near_before and not present  # a target to confirm at the next sample
-        self.radar_power.update(now, present or (wakes and bool(s.pir)), hold, policy.quiet(), every, unsure)
 
     def _account(self, s, dt, temp, light):
         w = self.window

@@ -14,6 +14,10 @@ _STUCK_ALONE_MS = const(43200000)
 # days in a park do not. Flagged, and the radar looks a little more often (bench.py).
 _SILENT_MS = const(259200000)
 _MISSED = const(2)  # sittings the radar found with no PIR motion in any of them, in a row
+# Sun and cloud edges trip a working PIR (domain-facts.md, occupancy): the panel saw the light
+# change this many times in a row with no motion at any of them, and the PIR is doubted. Not a
+# fault (the light does not always trip it): the radar looks more often to find out.
+_DOUBT_STEPS = const(8)
 
 OK = "ok"
 MISSING = "missing"  # no PIR on this board, or occupancy: radar (the PIR is not asked)
@@ -29,16 +33,26 @@ class PirWatch:
         self.high_since = None  # the first of an unbroken run of samples with motion
         self.empty = 0  # samples of that run in which the radar answered and saw nobody
         self.missed = 0
+        self.unanswered = 0  # light steps in a row the PIR did not fire at
+        self.doubt = False
 
     def trusted(self):
         return self.state == OK
 
-    def sample(self, now, motion, radar_empty=False):
+    def sample(self, now, motion, radar_empty=False, light_step=False):
         """One sample's PIR reading (1 motion, 0 none); `radar_empty`: the radar answered and
-        saw nobody. Returns the new state when it changed, else None."""
+        saw nobody; `light_step`: the panel saw the light change. Returns the new state when it
+        changed, else None."""
         if self.state == MISSING:
             return None
         old = self.state
+        if motion:
+            self.unanswered = 0
+            self.doubt = False
+        elif light_step:
+            self.unanswered += 1
+            if self.unanswered >= _DOUBT_STEPS:
+                self.doubt = True
         if motion:
             self.last_motion = now
             if self.high_since is None:
