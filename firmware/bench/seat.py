@@ -54,9 +54,9 @@ class Seat:
             # that woke the radar which then confirmed it.
             motion = self.pir_motion
             began = motion.arrived if not self._radar_decided else motion.began
+            self._began = now
             if began is not None and now - _ARRIVAL_MS <= began < now and self.pir_watch.trusted():
-                sitting.start = began
-            self._began = sitting.start
+                sitting.start = self._began = began
         if (was and not sitting.occupied() and sitting.count > counted and self._radar_decided
                 and v["occupancy"] == "both"):
             # Sitting down is motion: a working PIR fired during the sitting or in the minute
