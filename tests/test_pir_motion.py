@@ -48,7 +48,7 @@ samples = st.lists(st.tuples(st.integers(0, 1), st.one_of(st.none(), st.integers
 def test_a_person_is_only_ever_motion_not_at_a_change_of_light(seq, occupied):
     got, _ = feed(seq, occupied)
     before = None
-    for i, ((motion, ma), person) in enumerate(zip(seq, got)):
+    for (motion, ma), person in zip(seq, got):
         stepped = False
         if before is not None and ma is not None:
             step, big = abs(ma - before), max(ma, before)
