@@ -82,20 +82,20 @@ def score(true: list[tuple[float, float]], got: list[tuple[float, float]]) -> di
     return {"precision": p, "recall": r, "f1": f1, "occupied": occupied, "true": len(true), "found": len(got)}
 
 
-def _trace(folder: Path, start: str, plant: dict) -> Path:
+def _trace(folder: Path, start: str, plant: dict, days: int) -> Path:
     path = folder / f"synth-{start}.jsonl.gz"
-    args = [sys.executable, "-m", "benchctl.cli", "synth", str(path), "--start", start, "--days", str(DAYS)]
+    args = [sys.executable, "-m", "benchctl.cli", "synth", str(path), "--start", start, "--days", str(days)]
     for key, value in plant.items():
         args += ["--plant", f"{key}={value}"]
     subprocess.run(args, check=True, capture_output=True, cwd=REPO)
     return path
 
 
-def _with_fault(trace: Path, out: Path, sensor: str) -> Path:
-    """The trace with `sensor` failing (not answering) from the middle of the week on."""
+def _with_fault(trace: Path, out: Path, sensor: str, days: int) -> Path:
+    """The trace with `sensor` failing (not answering) from the middle of its days on."""
     lines = _lines(trace)
-    middle = DAYS * 86400 / 2
-    fault = {"t": middle, "fault": {"sensor": sensor, "kind": "nack", "for_s": DAYS * 86400}}
+    middle = days * 86400 / 2
+    fault = {"t": middle, "fault": {"sensor": sensor, "kind": "nack", "for_s": days * 86400}}
     records = [json.loads(line) for line in lines[1:]]
     at = next(i for i, r in enumerate(records) if r["t"] >= middle)
     records.insert(at, fault)
@@ -103,22 +103,23 @@ def _with_fault(trace: Path, out: Path, sensor: str) -> Path:
     return out
 
 
-def measure() -> list[dict]:
+def measure(days: int = DAYS, weathers=WEATHERS, fits=FITS) -> list[dict]:
+    """One row per weather and fit: the sittings found against the truth, and the radar's cost."""
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        for weather, start, plant in WEATHERS:
-            base = _trace(folder, start, plant)
+        for weather, start, plant in weathers:
+            base = _trace(folder, start, plant, days)
             records = [json.loads(line) for line in _lines(base)[1:]]
             true = truth(records)
-            for name, mode, fault in FITS:
-                trace = base if fault is None else _with_fault(base, folder / f"{start}-{fault}.jsonl", fault)
+            for name, mode, fault in fits:
+                trace = base if fault is None else _with_fault(base, folder / f"{start}-{fault}.jsonl", fault, days)
                 config = folder / f"{mode}.json"
                 config.write_text(json.dumps({"occupancy": mode}))
                 out = folder / f"out-{start}-{name.replace(' ', '_').replace(',', '')}"
                 result = replay(str(trace), str(out), config_file=str(config))
                 console = (out / "console.log").read_text()
-                radar_wh = result.summary["plant"]["own_wh"]["radar"] / DAYS
+                radar_wh = result.summary["plant"]["own_wh"]["radar"] / days
                 rows.append({"weather": weather, "fit": name, "failed": fault is not None,
                              "radar_wh_day": radar_wh, **score(true, found(console))})
     return rows
