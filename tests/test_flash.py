@@ -23,7 +23,9 @@ def test_a_blank_board_gets_the_firmware_its_id_config_and_secrets_verified(boar
     files = stage("esp32-wifi", "SM-042", tmp_path / "stage", {"report_interval_s": 1800},
                   {"ssid": "parks", "key": "s3cret-key"})
     assert {"main.py", "board.py", "board.json", "wiring.py", "bench_id", "config.json", "network.json",
-            "bench/bench.mpy", "drivers/rak3172.mpy"} <= set(files)
+            "bench/bench.mpy", "bench/wifi.mpy", "drivers/mqtt.mpy"} <= set(files)
+    # A Wi-Fi board carries no LoRaWAN link (boards/esp32-wifi/manifest.py).
+    assert not {"bench/lorawan.mpy", "bench/airtime.mpy", "drivers/rak3172.mpy"} & set(files)
     first = deploy(board.device, tmp_path / "stage", files)
     assert first.copied == len(files) and first.unchanged == 0
     assert (board.root / "bench_id").read_text() == "SM-042\n"
@@ -239,3 +241,23 @@ def test_secrets_that_do_not_fit_the_radio_are_named_without_their_values(tmp_pa
         stage("rp2040-rak3172", "SM-1", tmp_path / "s", secrets={"ssid": "parks"})
     with pytest.raises(FlashError, match=r"secrets: port must be a number"):
         stage("esp32-wifi", "SM-1", tmp_path / "s", secrets={"ssid": "parks", "port": "1883"})
+
+
+@pytest.mark.parametrize("name", ["esp32-rak3172", "esp32-wifi", "rp2040-rak3172", "virtual"])
+def test_a_board_gets_exactly_what_its_manifest_names(tmp_path, name):
+    from benchctl import manifest
+
+    files = stage(name, "SM-044", tmp_path / "stage")
+    expected = {t if "/" not in t else t[:-3] + ".mpy" for t in manifest.read(name).files}
+    assert set(files) - {"board.json", "bench_id"} == expected
+
+
+def test_a_board_whose_manifest_is_broken_gets_nothing(tmp_path, monkeypatch):
+    from benchctl import manifest
+
+    def broken(board):
+        raise manifest.ManifestError("boards/x/manifest.py:3: bench/gone.py does not exist")
+
+    monkeypatch.setattr(manifest, "read", broken)
+    with pytest.raises(FlashError, match="gone.py does not exist; nothing was written"):
+        stage("esp32-rak3172", "SM-045", tmp_path / "stage")

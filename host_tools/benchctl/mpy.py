@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 import tempfile
@@ -25,13 +26,37 @@ def _compile(source: Path, target: Path) -> str | None:
     return None
 
 
-def replay_tree() -> list[Path]:
+def _sim_needs(sources: list[Path]) -> set[str]:
+    """Firmware files (bench/x.py) the simulator imports itself: the board's Hardware, its
+    flash layout, the queue's size; they go beside the board's own."""
+    out = set()
+    for source in sources:
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in ("bench", "drivers"):
+                out.add(node.module.replace(".", "/") + ".py")
+    return out
+
+
+def replay_tree(board: str | None = None) -> list[Path]:
     """The firmware and the simulator as .mpy files, as a board loads them (build/mpy/, made
     again for each source newer than its .mpy): MicroPython then loads bytecode instead of
-    compiling source in the heap it is measuring. Returns the folders for MICROPYPATH."""
-    roots = [(FIRMWARE, CACHE / "firmware", FIRMWARE.rglob("*.py")),
-             (HOST, CACHE / "host", [HOST / "benchctl" / "__init__.py", *sorted((HOST / "benchctl" / "sim").glob("*.py")),
-                                *sorted((HOST / "benchctl" / "plant").glob("*.py"))])]
+    compiling source in the heap it is measuring. With `board`, only what its manifest names
+    (and what the simulator imports): a module the board imports but its manifest lacks fails
+    the replay as it would fail the board. Returns the folders for MICROPYPATH."""
+    sim = [HOST / "benchctl" / "__init__.py", *sorted((HOST / "benchctl" / "sim").glob("*.py")),
+           *sorted((HOST / "benchctl" / "plant").glob("*.py"))]
+    firmware = sorted(FIRMWARE.rglob("*.py"))
+    target_dir = CACHE / "firmware"
+    if board is not None:
+        from benchctl import manifest
+
+        wanted = {t for t in manifest.read(board).files if "/" in t} | _sim_needs(sim)
+        firmware = [FIRMWARE / t for t in sorted(wanted)]
+        target_dir = CACHE / "boards" / board
+        for old in target_dir.rglob("*.mpy") if target_dir.exists() else ():
+            if str(old.relative_to(target_dir).with_suffix(".py")) not in wanted:
+                old.unlink()  # left from a manifest that named it
+    roots = [(FIRMWARE, target_dir, firmware), (HOST, CACHE / "host", sim)]
     for source_root, target_root, sources in roots:
         for source in sources:
             if source.name == "mp_main.py":
@@ -42,7 +67,7 @@ def replay_tree() -> list[Path]:
             problem = _compile(source, target)
             if problem:
                 raise RuntimeError(problem)
-    return [CACHE / "firmware", CACHE / "host"]
+    return [target_dir, CACHE / "host"]
 
 
 def compile_all(folders: list[str]) -> list[str]:

@@ -143,7 +143,13 @@ def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: st
         args.append(str(work / "heap.json"))
     from benchctl.mpy import replay_tree
 
-    env = dict(os.environ, MICROPYPATH=":".join(str(p) for p in replay_tree()) + ":.frozen")
+    from benchctl.manifest import ManifestError
+
+    try:
+        folders = replay_tree(board.get("name"))
+    except ManifestError as e:
+        raise ReplayError(str(e)) from None
+    env = dict(os.environ, MICROPYPATH=":".join(str(p) for p in folders) + ":.frozen")
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
     assert proc.stdout is not None and proc.stderr is not None
     tail: list[str] = []
