@@ -141,9 +141,8 @@ def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: st
             str(work / "air.txt")]
     if heap:
         args.append(str(work / "heap.json"))
-    from benchctl.mpy import replay_tree
-
     from benchctl.manifest import ManifestError
+    from benchctl.mpy import replay_tree
 
     try:
         folders = replay_tree(board.get("name"))
