@@ -259,5 +259,5 @@ def test_a_board_whose_manifest_is_broken_gets_nothing(tmp_path, monkeypatch):
         raise manifest.ManifestError("boards/x/manifest.py:3: bench/gone.py does not exist")
 
     monkeypatch.setattr(manifest, "read", broken)
-    with pytest.raises(FlashError, match="gone.py does not exist; nothing was written"):
+    with pytest.raises(FlashError, match=r"gone\.py does not exist; nothing was written"):
         stage("esp32-rak3172", "SM-045", tmp_path / "stage")
