@@ -12,7 +12,7 @@ HELP = (
     "help                   this list",
     "status                 battery, solar, policy, sensors, reports",
     "ports                  each charging port: mode, switch, current, energy, faults",
-    "sessions               sitting and charging sessions",
+    "sessions               sittings, the presence sensors, charging",
     "config get [KEY]       configuration values with their ranges",
     "config set KEY VALUE   change a value (checked, saved to flash)",
     "port N on|off|auto     force a port on or off, or leave it to the energy policy",
@@ -130,6 +130,7 @@ class Shell:
             sit.count, sit.occupied_ms // 1000, sit.too_short, sit.stuck,
             ", occupied now" if sit.occupied() else ""))
         self.out("  durations <5min %d, 5-15min %d, 15-60min %d, >1h %d" % tuple(sit.buckets))
+        self.out(b.seat.describe(b.uptime, b.cfg.v["occupancy"]))
         for start, seconds in sit.recent:
             self.out("  sat at %s for %d s" % (clock(start * 1000), seconds))
         total = sum([p.sessions for p in b.ports.ports])

@@ -38,6 +38,7 @@ class Seat:
         self._near_before = False  # the radar saw a target in range at the sample before
         self._person = False  # the PIR's motion this sample is a person's
         self._doubted = False
+        self._every = 0  # the radar's look cadence at the latest sample, ms (0: none)
 
     def update(self, now, s, v, policy):
         """One sample `s` (bench/sensors.py) under configuration `v` and the energy `policy`."""
@@ -128,6 +129,7 @@ class Seat:
         elif watch.state == OK and self.sensors.pir is not None:
             self.sensors.judged("pir", None, None)
         if mode == "pir":
+            self._every = 0
             self.radar_power.update(now, False, 1, True)  # the PIR alone decides: the radar's 0.4 W saved
             return
         hold = v["radar_hold_s"]
@@ -146,5 +148,29 @@ class Seat:
             every = LEAN_CHECK_EVERY_MS if lean else LEAN_LOOK_EVERY_MS
         else:
             every = LEAN_LOOK_EVERY_MS if lean else LOOK_EVERY_MS
+        self._every = every
         unsure = self._near_before and not present  # a target to confirm at the next sample
         self.radar_power.update(now, present or (wakes and bool(s.pir)), hold, policy.quiet(), every, unsure)
+
+    def describe(self, now, mode):
+        """One line for the console: which sensors decide, and how each is judged, for the
+        field engineer replacing one."""
+        watch = self.pir_watch
+        if self.sensors.pir is None:
+            pir = "PIR none fitted"
+        elif mode == "radar":
+            pir = "PIR not asked"
+        else:
+            pir = "PIR %s, last motion %d s ago%s" % (watch.state, (now - watch.last_motion) // 1000,
+                                                     ", doubted" if watch.doubt else "")
+        if self.sensors.radar is None:
+            radar = "radar none fitted"
+        else:
+            power = self.radar_power.switch
+            if power is not None and not power.is_on:
+                radar = "radar off"
+            else:
+                radar = "radar on, " + ("failed" if "radar" in self.sensors.failing() else "answering")
+            if power is not None:
+                radar += ", looks every %d s" % (self._every // 1000) if self._every else ", no looks"
+        return "presence: occupancy %s; %s; %s" % (mode, pir, radar)

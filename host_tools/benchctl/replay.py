@@ -123,6 +123,17 @@ def micropython_binary() -> str:
     return found
 
 
+def _board_modules(name: str | None) -> list[str]:
+    """The board's firmware modules (its manifest's packages), which the MicroPython engine
+    loads before it measures the heap: code a board holds whatever it does."""
+    from benchctl.manifest import ManifestError, read
+
+    try:
+        return sorted(m for m in read(name or "").modules() if "." in m)
+    except ManifestError:
+        return []
+
+
 def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: str, heap: bool, progress, uplinks):
     tape = work / "tape.jsonl"
     with open(tape, "w", encoding="utf-8") as f:
@@ -133,7 +144,7 @@ def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: st
             f.write("\n")
     (work / "board.json").write_text(json.dumps(board))
     setup = {"values": values, "config_json": blob.decode() if blob is not None else None,
-             "plant": plant_setup(trace)}
+             "plant": plant_setup(trace), "preload": _board_modules(board.get("name"))}
     (work / "setup.json").write_text(json.dumps(setup))
     out = work / "totals.json"
     args = [micropython_binary(), "-X", f"heapsize={heapsize}", str(HOST / "benchctl" / "sim" / "mp_main.py"),

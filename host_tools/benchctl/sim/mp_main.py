@@ -7,7 +7,7 @@ import gc
 import json
 import sys
 
-from bench.queue import block_bytes
+from bench.queue import CAPACITY, block_bytes
 from benchctl.sim.flash import FakeBlock
 
 _BLOCKS = 400  # days of report blocks kept
@@ -30,8 +30,11 @@ def main(argv):
     # the count and largest value, and one mean per block of 96 reports (a day at 15 min),
     # in a list allocated once (a growing list would show as the heap growing).
     # The simulated flash of the report queue is flash on a board: make it before the baseline.
-    queue_block = FakeBlock(block_bytes(700))
+    queue_block = FakeBlock(block_bytes(CAPACITY))
     from benchctl.sim.runner import replay  # after the big block, so that it finds room in one piece
+
+    for name in setup.get("preload", ()):  # the board's code, imported lazily or not, before the baseline
+        __import__(name)
     heap = {"count": 0, "max": 0}
     blocks = [0] * _BLOCKS
     block = [0, 0, 0]  # sum, reports in it, blocks done

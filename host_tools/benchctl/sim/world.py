@@ -4,7 +4,7 @@
 # a console line wakes the loop, a reset or the end of the tape unwinds it.
 from bench.hardware import Hardware
 from bench.provision import provisioned
-from bench.queue import block_bytes
+from bench.queue import CAPACITY, block_bytes
 from benchctl.sim.broker import FakeBroker, FakeWlan
 from benchctl.sim.flash import FakeBlock, FakeFlash
 from benchctl.sim.i2c import FakeI2C, Fault
@@ -44,8 +44,8 @@ class World(InputSide, PlantSide, RadioSide):
         self.tape = iter(tape)
         self.rng = Rng(seed)
         self.flash = FakeFlash()
-        # The report queue's preallocated file (700 reports): flash, kept across resets.
-        self.queue_block = queue_block if queue_block is not None else FakeBlock(block_bytes(700))
+        # The report queue's preallocated file: flash, kept across resets.
+        self.queue_block = queue_block if queue_block is not None else FakeBlock(block_bytes(CAPACITY))
         self.now = 0
         self.end = 0
         self.boot_at = 0
@@ -124,12 +124,12 @@ class World(InputSide, PlantSide, RadioSide):
         if "modem" in board:
             self.modem = FakeRak3172(self.rng)
             self.modem.on_air = self._heard
-            self.server = NetworkServer(self.modem, 700)
+            self.server = NetworkServer(self.modem, CAPACITY)
         elif board.get("wifi"):
             self.wlan = FakeWlan(self)
             self.broker = FakeBroker(self, self.rng)
             self.broker.on_publish = self._published
-            self.server = NetworkServer(None, 700)
+            self.server = NetworkServer(None, CAPACITY)
 
     def _radar_power(self):
         if self.radar is not None and self.radar_pin is not None:
