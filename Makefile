@@ -44,7 +44,7 @@ mpy: $(STAMP) ## Compile every firmware and board file with mpy-cross
 pytest: $(STAMP) ## The test suite (pytest + hypothesis, both engines)
 	$(BIN)/pytest -q tests
 
-bench: $(STAMP) ## Benchmarks: telemetry, flashing, occupancy against ground truth, energy (December and a year), replay speed, MicroPython heap
+bench: $(STAMP) ## Benchmarks: telemetry, flashing, occupancy against ground truth, energy (December and a year), replay speed, MicroPython heap, board RAM (32-bit)
 	$(BIN)/python -m benchctl.benchmarks
 
 energy: $(STAMP) ## The energy benchmark alone: December, a year, ten winters against the perfect-foresight bound (about 30 min)

@@ -218,6 +218,7 @@ def flashing() -> None:
 
 
 def main() -> int:
+    from benchctl.board_ram import report as board_ram
     from benchctl.energy import bench as energy
     from benchctl.occupancy import main as occupancy
 
@@ -234,6 +235,8 @@ def main() -> int:
     speed()
     print()
     heap()
+    print()
+    board_ram()
     return 0
 
 

@@ -1,0 +1,24 @@
+"""Board RAM is measured on a MicroPython of the boards' word size (benchctl/board_ram.py):
+the 32-bit unix port beside the project, or, where it is absent, a skip that names it."""
+
+import pytest
+
+from benchctl import board_ram
+from benchctl.replay import micropython_binary
+
+
+def test_a_boards_code_is_measured_on_32_bits_and_costs_less_than_on_64():
+    i386 = board_ram.interpreter_32bit()
+    if i386 is None:
+        pytest.skip(f"{board_ram.I386} is absent: no 32-bit heap figures on this machine")
+    narrow = board_ram.import_cost("esp32-wifi", i386)
+    wide = board_ram.import_cost("esp32-wifi", micropython_binary())
+    # Objects, pointers and GC blocks are half the size: the code is about 70 % of the 64-bit figure.
+    assert 40 * 1024 < narrow < 0.8 * wide
+
+
+def test_a_board_without_a_manifest_is_named():
+    from benchctl.manifest import ManifestError
+
+    with pytest.raises(ManifestError, match="has no manifest"):
+        board_ram.import_cost("esp8266", micropython_binary())
