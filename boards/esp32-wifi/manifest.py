@@ -1,5 +1,5 @@
 # esp32-wifi: the files this board runs (MicroPython's manifest format). `benchctl flash`
-# copies them, compiled with mpy-cross; `make firmware BOARD=esp32-wifi` freezes them.
+# copies them, compiled with mpy-cross; MicroPython's build can freeze them from this file.
 metadata(description="ESP32 bench reporting over Wi-Fi and MQTT")
 include("../common/manifest.py")
 module("board.py")

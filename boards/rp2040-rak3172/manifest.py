@@ -1,12 +1,12 @@
 # rp2040-rak3172: the files this board runs (MicroPython's manifest format). `benchctl flash`
-# copies them, compiled with mpy-cross; `make firmware BOARD=rp2040-rak3172` freezes them.
+# copies them, compiled with mpy-cross; MicroPython's build can freeze them from this file.
 metadata(description="RP2040 (Raspberry Pi Pico) bench with a RAK3172 LoRaWAN modem")
 include("../common/manifest.py")
 module("board.py")
 module("wiring.py", base_path="../common")
-package("bench", files=("lorawan.py", "airtime.py", "jitter.py", "retry.py"), base_path="../../firmware")
+include("../common/manifest_lorawan.py")
 package(
     "drivers",
-    files=("rak3172.py", "ina2xx.py", "ina219.py", "ina226.py", "ina3221.py", "ds18b20.py", "pir.py", "ld2410.py", "heater.py"),
+    files=("ina2xx.py", "ina219.py", "ina226.py", "ina3221.py", "ds18b20.py", "pir.py", "ld2410.py", "heater.py"),
     base_path="../../firmware",
 )

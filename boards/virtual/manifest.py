@@ -4,9 +4,9 @@
 metadata(description="the virtual board: a bench on MicroPython's unix port")
 include("../common/manifest.py")
 module("board.py")
-package("bench", files=("lorawan.py", "airtime.py", "jitter.py", "retry.py"), base_path="../../firmware")
+include("../common/manifest_lorawan.py")
 package(
     "drivers",
-    files=("rak3172.py", "ina2xx.py", "ina226.py", "ina3221.py", "ds18b20.py", "pir.py", "ld2410.py", "heater.py"),
+    files=("ina2xx.py", "ina226.py", "ina3221.py", "ds18b20.py", "pir.py", "ld2410.py", "heater.py"),
     base_path="../../firmware",
 )

@@ -1,7 +1,7 @@
 """A board's manifest (`boards/<board>/manifest.py`): exactly the files that board runs, in
 MicroPython's own manifest format, so that the same file can freeze them into an image
-(MicroPython's `tools/manifestfile.py`, `make firmware BOARD=...`). `benchctl flash` and the
-replay's bytecode deploy from it.
+(MicroPython's `tools/manifestfile.py`). `benchctl flash` and the replay's bytecode deploy
+from it.
 
 This reads the part of the format the project's manifests use — `metadata()`, `include()`,
 `module()` and `package(..., files=...)`, paths relative to the manifest's own folder as
