@@ -1,4 +1,4 @@
-"""What `benchctl replay` writes besides console.log (shared/spec/replay-v1.md): summary.json
+"""What `benchctl replay` writes besides console.log (docs/spec/replay-v1.md): summary.json
 from the runner's integer totals, uplinks.jsonl with the busiest 24 h found on the way, and a
 closed loop's plant.csv."""
 

@@ -1,4 +1,4 @@
-"""`benchctl replay` (shared/spec/replay-v1.md): runs the firmware against a trace with a
+"""`benchctl replay` (docs/spec/replay-v1.md): runs the firmware against a trace with a
 simulated clock, under CPython or the real MicroPython unix port, and writes console.log,
 uplinks.jsonl and summary.json. A bad trace or argument writes nothing."""
 

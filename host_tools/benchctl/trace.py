@@ -1,4 +1,4 @@
-"""Reads bench traces (shared/spec/trace-v1.md): checks every line and turns records into
+"""Reads bench traces (docs/spec/trace-v1.md): checks every line and turns records into
 tape records for the simulated world: (t in ms, channels in integer units, events)."""
 
 from __future__ import annotations
