@@ -93,6 +93,8 @@ def do_replay(argv: list[str]) -> int:
     p.add_argument("--engine", choices=("cpython", "micropython"), default="cpython",
                    help="run the firmware under CPython (default) or the MicroPython unix port")
     p.add_argument("--heapsize", default="512k", help="MicroPython heap (default 512k: the unix port keeps the code in it too)")
+    p.add_argument("--micropython", metavar="PATH", help="the MicroPython unix port for --engine micropython "
+                   "(default the installed one; ../shared/tools/micropython-i386 is 32-bit, like the boards)")
     p.add_argument("--console", action="store_true", help="also print the bench's console on stdout")
     shown = p.add_mutually_exclusive_group()
     shown.add_argument("--progress", action="store_true",
@@ -112,8 +114,10 @@ def do_replay(argv: list[str]) -> int:
     elif args.progress:
         bar = ProgressLines(args.trace)
     try:
+        if args.micropython and args.engine != "micropython":
+            raise ReplayError("--micropython needs --engine micropython")
         result = replay(args.trace, args.out, args.board, args.config, args.engine, args.heapsize, echo,
-                        progress=bar)
+                        progress=bar, micropython=args.micropython)
     except ReplayError as e:
         print(f"benchctl replay: {e}", file=sys.stderr)
         return 2

