@@ -56,6 +56,11 @@ class LoRaLink:
         self._booked = (0, 0)  # (airtime us, when) of the frame in flight, to refund if it never left
         self._join_held = False  # a join waits for the day's downlinks: said once
         self._check_booked = -1  # when the pending link check's answer was booked
+        # The link's states, each a method; "joined" (any other) is _ready. Built once: a
+        # bound method per state, no allocation per tick.
+        self._steps = {"setup": self._setup, "setup_wait": self._setup_wait, "join": self._join,
+                       "joining": self._joining, "rate": self._ask_rate, "rate_wait": self._rate_wait,
+                       "send_wait": self._sent}
 
     def _saved(self, now):
         if self.on_spend is not None:
@@ -113,43 +118,51 @@ class LoRaLink:
             self._downlinks(now)
         if modem.state != "idle":
             return _BUSY_POLL_MS
-        state = self.state
-        if state == "setup":
-            if self.retry.due(now):
-                return self.retry.due(now)
-            modem.setup(now, self.setup_step)
-            self.state = "setup_wait"
-            return _BUSY_POLL_MS
-        if state == "setup_wait":
-            if modem.result == "ok":
-                self.setup_step = modem.setup_next(self.setup_step)
-                if self.setup_step >= len(modem.steps):
-                    self.state = "rate"  # the join request's airtime depends on it too
-                    self.retry.succeeded()
-                else:
-                    self.state = "setup"
-                return _NEXT_STEP_MS
-            self.log.warn("lorawan", "the modem does not take %s (%s); next try in %d s" % (
-                modem.shown(self.setup_step), modem.result, self.retry.wait_ms // 1000))
-            self._back_off(now, "setup")
+        step = self._steps.get(self.state)
+        return step(now) if step is not None else self._ready(now)
+
+    # -- the states: each returns the ms until the link wants its next tick --------------------
+
+    def _setup(self, now):
+        if self.retry.due(now):
+            return self.retry.due(now)
+        self.modem.setup(now, self.setup_step)
+        self.state = "setup_wait"
+        return _BUSY_POLL_MS
+
+    def _setup_wait(self, now):
+        modem = self.modem
+        if modem.result == "ok":
+            self.setup_step = modem.setup_next(self.setup_step)
+            if self.setup_step >= len(modem.steps):
+                self.state = "rate"  # the join request's airtime depends on it too
+                self.retry.succeeded()
+            else:
+                self.state = "setup"
             return _NEXT_STEP_MS
-        if state == "join":
-            return self._join(now)
-        if state == "joining":
-            self._joined(now, modem.result)
-            return _NEXT_STEP_MS
-        if state == "rate":
-            modem.query(now, "DR")
-            self.state = "rate_wait"
-            return _BUSY_POLL_MS
-        if state == "rate_wait":
-            self.state = "joined" if modem.joined else "join"
-            if not self._rate():
-                self._trouble(now, "AT+DR=?")
-            return _NEXT_STEP_MS
-        if state == "send_wait":
-            return self._sent(now)
-        if not modem.joined:
+        self.log.warn("lorawan", "the modem does not take %s (%s); next try in %d s" % (
+            modem.shown(self.setup_step), modem.result, self.retry.wait_ms // 1000))
+        self._back_off(now, "setup")
+        return _NEXT_STEP_MS
+
+    def _joining(self, now):
+        self._joined(now, self.modem.result)
+        return _NEXT_STEP_MS
+
+    def _ask_rate(self, now):
+        self.modem.query(now, "DR")
+        self.state = "rate_wait"
+        return _BUSY_POLL_MS
+
+    def _rate_wait(self, now):
+        self.state = "joined" if self.modem.joined else "join"
+        if not self._rate():
+            self._trouble(now, "AT+DR=?")
+        return _NEXT_STEP_MS
+
+    def _ready(self, now):
+        # "joined": send what the queue holds, unless the modem lost the network.
+        if not self.modem.joined:
             self.log.warn("lorawan", "the modem lost the network; joining again")
             self.state = "join"
             return _NEXT_STEP_MS
