@@ -5,7 +5,7 @@ module("main.py", base_path="../../firmware")
 package(
     "bench",
     files=(
-        "__init__.py", "battery.py", "bench.py", "budget.py", "capacity.py", "commands.py", "config.py",
+        "__init__.py", "battery.py", "bench.py", "boot.py", "budget.py", "capacity.py", "commands.py", "config.py",
         "console.py", "days.py", "downlink.py", "energy.py", "files.py", "hardware.py", "health.py",
         "heartbeat.py", "life.py", "log.py", "loop.py", "payload.py", "pir_motion.py", "pir_watch.py",
         "ports.py", "provision.py", "queue.py", "radar_power.py", "radio.py", "report.py", "seat.py",

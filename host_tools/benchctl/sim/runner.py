@@ -1,10 +1,7 @@
 # Runs the firmware against a world: boots it, runs its real main loop, restarts it on every
 # reset (flash kept, RAM lost), and adds up what each life of the firmware counted.
-from bench.bench import Bench
-from bench.health import Health
-from bench.log import Log
+from bench.boot import start
 from bench.loop import run
-from bench.safe import SafeBench
 from benchctl.sim.world import End, Reset, World
 
 
@@ -124,15 +121,10 @@ def replay(board, tape, cfg_values, config_json, bench_id, write, seed=1, queue_
             world.settle()
             if world.plant is not None and not world.plant.on:
                 raise Reset("brownout")  # the battery gave out at the very moment of boot
-            # As firmware/main.py: the boot is counted first, then the bench or safe mode.
-            health = Health(hw.store, cause, Log(write))
-            try:
-                bench = (SafeBench if health.safe else Bench)(hw, hw.clock(), health)
-            except Exception as e:  # as main.py: say why, wait 5 s, restart
-                write("bench cannot start: %s: %s; restarting in 5 s" % (type(e).__name__, e))
-                hw.sleep(5000)
-                health.intend("soft", 5000)
-                raise Reset("soft") from None
+            # The board's own boot (firmware/main.py): counted first, then the bench or safe mode.
+            bench = start(hw)
+            if bench is None:  # it said why and waited 5 s: a soft reset, as main.py makes
+                raise Reset("soft")
             world.bench = bench
             for line in world.early_console:
                 bench.console_input(line)
