@@ -14,7 +14,7 @@ _LIGHT_MA = const(30)
 # Sitting down is seconds of motion, and a retriggering PIR holds its output for seconds
 # after it (HC-SR501, repeat trigger mode): an arrival is motion in two samples 30 s apart at
 # most. A light step, a bird, a passer-by give one.
-_CONFIRM_MS = const(30000)
+CONFIRM_MS = const(30000)
 
 
 class PirMotion:
@@ -50,7 +50,7 @@ class PirMotion:
         if occupied:
             return True
         first = self.first
-        if first is not None and now - first <= _CONFIRM_MS:
+        if first is not None and now - first <= CONFIRM_MS:
             self.first = None
             self.arrived = first
             return True

@@ -3,7 +3,7 @@
 # trusted, and the radar's power. Times are uptime ms.
 from micropython import const
 
-from bench.pir_motion import PirMotion
+from bench.pir_motion import CONFIRM_MS, PirMotion
 from bench.pir_watch import MISSING, OK, SILENT, PirWatch
 from bench.radar_power import (
     CHECK_EVERY_MS,
@@ -19,7 +19,6 @@ from drivers.switch import LoadSwitch
 _WHY = {"stuck": "motion in every sample for hours, the radar seeing nobody", "silent": "no motion for 3 days",
         "blind": "it missed 2 sittings in a row that the radar found"}
 _BEFORE_MS = const(60000)  # a working PIR fired during a sitting the radar found, or this long before
-_ARRIVAL_MS = const(30000)  # an arrival the PIR confirmed began this long before at most (bench/pir_motion.py)
 _PIR_VACANT_MS = const(600000)  # deciding alone, the PIR ends a sitting after 10 min without motion
 _LEAN_HOLD_S = const(60)  # lean: the radar confirms what the PIR saw, then goes off again
 DAYLIGHT_MV = const(8000)  # the panel's voltage when it sees light (open circuit ~21 V, dark 0)
@@ -56,7 +55,7 @@ class Seat:
             motion = self.pir_motion
             began = motion.arrived if not self._radar_decided else motion.began
             self._began = now
-            if began is not None and now - _ARRIVAL_MS <= began < now and self.pir_watch.trusted():
+            if began is not None and now - CONFIRM_MS <= began < now and self.pir_watch.trusted():
                 sitting.start = self._began = began
         if (was and not sitting.occupied() and sitting.count > counted and self._radar_decided
                 and v["occupancy"] == "both"):
@@ -88,7 +87,7 @@ class Seat:
     def _arriving(self, now, s):
         """A trusted PIR saw someone arrive in the last 30 s: sitting down is motion."""
         began = self.pir_motion.began
-        return (s.pir is not None and began is not None and now - began <= _ARRIVAL_MS
+        return (s.pir is not None and began is not None and now - began <= CONFIRM_MS
                 and self.pir_watch.last_motion >= began and self.pir_watch.trusted())
 
     def _watch_pir(self, now, s, v):
