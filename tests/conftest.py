@@ -99,7 +99,7 @@ class SimBench:
         self.world.settle()
         self.hw = self.world.hardware("SM-T", "power_on", self.console)
         self.bench = Bench(self.hw, self.world.clock())
-        self.world.bench = self.bench
+        self.world.console = self.bench.console_input
         self.bench.tick(self.world.clock())  # the first sample, at t = 0
 
     def tick(self, seconds: float = 0) -> None:

@@ -7,7 +7,7 @@ import ast
 
 import pytest
 
-from benchctl.paths import BOARDS, FIRMWARE
+from benchctl.paths import BOARDS, FIRMWARE, HOST
 
 HARDWARE = {"machine", "network", "time", "utime", "socket", "usocket", "select", "uselect", "os", "uos",
             "bluetooth", "rp2", "esp32", "esp"}
@@ -59,3 +59,30 @@ def test_only_the_boards_wiring_imports_machine():
                      if "machine" in {m for _, m in imports(p)})
     assert holders == ["common/wiring.py", "esp32-rak3172/board.py", "esp32-wifi/board.py",
                        "rp2040-rak3172/board.py"]
+
+
+SIM = HOST / "benchctl" / "sim"
+# What of the firmware the simulated world may use: plain data layouts and pure functions
+# (the flash's queue format, the status frame's JSON), never a running bench's objects.
+SIM_MAY_IMPORT = {"bench.hardware", "bench.provision", "bench.queue", "bench.files", "bench.airtime",
+                  "bench.status_json"}
+# The harness that boots the firmware and sums what it counted; everything else is the world.
+HARNESS = {"runner.py", "mp_main.py"}
+WORLD_FILES = sorted(p.name for p in SIM.glob("*.py") if p.name not in HARNESS)
+
+
+@pytest.mark.parametrize("name", WORLD_FILES)
+def test_the_simulated_world_never_reaches_into_the_firmware(name):
+    """The world sees the bench as a board's chips, flash and radio would: through the pins,
+    buses and bytes it is given, not through the firmware's attributes (an uplink's record is
+    found from the flash, not from `bench.radio.lora.in_flight`)."""
+    tree = ast.parse((SIM / name).read_text(), name)
+    wrong = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "bench" \
+                and node.module not in SIM_MAY_IMPORT:
+            wrong.append(f"{name}:{node.lineno}: from {node.module} import ...")
+        if isinstance(node, ast.Attribute) and node.attr in ("bench", "radio", "lora", "wifi", "in_flight", "sending") \
+                and isinstance(node.ctx, ast.Load):
+            wrong.append(f"{name}:{node.lineno}: .{node.attr}")
+    assert not wrong, "the simulator must not look inside the running firmware: " + "; ".join(wrong)

@@ -56,7 +56,7 @@ def test_wifi_and_broker_credentials_never_reach_the_console():
     from bench.bench import Bench
 
     bench = Bench(hw, world.clock())
-    world.bench = bench
+    world.console = bench.console_input
     for _ in range(60):
         world.now += 10000
         bench.tick(world.clock())

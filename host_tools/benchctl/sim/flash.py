@@ -82,6 +82,23 @@ class FakeBlock:
         self.writes += 1
         self.stamp = _stamp()
 
+    def find(self, start, same):
+        """The sequence number of the queue record for which `same(fport, payload)` holds,
+        searching the ring from record `start` on (the bench sends its records in order, so
+        the one it sends is almost always the next); None if no slot holds such a record.
+        How the network tells which record an uplink carried, from what the flash was given,
+        without looking inside the firmware."""
+        data = self.data
+        capacity = len(data) // _SLOT - 2
+        for k in range(capacity):
+            offset = (2 + (start + k) % capacity) * _SLOT
+            if data[offset] != _MAGIC:
+                continue
+            n = data[offset + 6]
+            if same(data[offset + 5], data[offset + 7:offset + 7 + n]):
+                return data[offset + 1] << 24 | data[offset + 2] << 16 | data[offset + 3] << 8 | data[offset + 4]
+        return None
+
     def settled(self):
         """As FakeFlash.settled."""
         self._last = None

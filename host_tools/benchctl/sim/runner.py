@@ -125,7 +125,7 @@ def replay(board, tape, cfg_values, config_json, bench_id, write, seed=1, queue_
             bench = start(hw)
             if bench is None:  # it said why and waited 5 s: a soft reset, as main.py makes
                 raise Reset("soft")
-            world.bench = bench
+            world.console = bench.console_input
             for line in world.early_console:
                 bench.console_input(line)
             world.early_console = []
@@ -140,5 +140,5 @@ def replay(board, tape, cfg_values, config_json, bench_id, write, seed=1, queue_
             totals.end(bench if bench is not None else last, world)
             return totals.as_dict(world.end)
         totals.resets[cause] = totals.resets.get(cause, 0) + 1
-        world.bench = None
+        world.console = None
         last = bench if bench is not None else last

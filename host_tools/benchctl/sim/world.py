@@ -50,7 +50,8 @@ class World(InputSide, PlantSide, RadioSide):
         self.end = 0
         self.boot_at = 0
         self.fed_at = 0
-        self.bench = None
+        self.console = None  # the running bench's console input (None while it boots or is dark)
+        self.sent_seq = -1  # the queue record the network last heard (world_radio)
         self._next = None
         self._done = False
         self._fault_ends = []  # (end ms, role, kind, order of arrival), soonest end first
@@ -225,7 +226,7 @@ class World(InputSide, PlantSide, RadioSide):
 
     def _advance(self, t):
         if t > self.now:
-            if self.plant is not None and self._plant_step(t) and self.bench is not None:
+            if self.plant is not None and self._plant_step(t) and self.console is not None:
                 self.now = t
                 raise Reset("brownout")
             self.now = t

@@ -13,8 +13,8 @@ NETWORK_QUEUE = 16  # downlinks a network server holds for one device at most
 class InputSide:
     def _event(self, kind, value):
         if kind == "console":
-            if self.bench is not None:
-                self.bench.console_input(value)
+            if self.console is not None:
+                self.console(value)
             else:
                 if not self.dark:  # typed while it boots: read once it runs (while dark, nobody hears)
                     self.early_console.append(value)

@@ -21,7 +21,7 @@ class PlantSide:
         from benchctl.plant.plant import Plant
         from benchctl.plant.sensing import Presence
 
-        if params["firmware_knows_soc"] and self.bench is None and self.flash.read("state.json") is None:
+        if params["firmware_knows_soc"] and self.console is None and self.flash.read("state.json") is None:
             # A bench that has run since its battery was last full knows its charge (state.json
             # on flash); a new one would guess it from the flat LiFePO4 voltage curve instead.
             charge = self.battery_ah * 3600000 * params["initial_ppm"] // 1000000
@@ -88,9 +88,9 @@ class PlantSide:
         plant.wakes += 1
         if self.wlan is not None:
             plant.wifi = self.wlan.since is not None  # the station draws while it connects, too
-        bench = self.bench
-        if bench is not None and bench.seq != self._seq:
-            self._seq = bench.seq
+        written = self.queue_block.status_written  # a status record reached the flash
+        if self.console is not None and written != self._seq:
+            self._seq = written
             slot = self.now // self.report_ms
             if slot != self._slot:
                 self._slot = slot
