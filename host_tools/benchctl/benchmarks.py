@@ -21,9 +21,11 @@ OUT = REPO / "build" / "bench"
 DAY_S = 86400
 
 
-def build(days: int, name: str, folder: Path = OUT, events: list[dict] | None = None) -> Path:
+def build(days: int, name: str, folder: Path = OUT, events: list[dict] | None = None,
+          keep_events: bool = False) -> Path:
     """A trace of `days` days: the bundled days in turn, each shifted to its own date, with
-    `events` (records of their own, e.g. link or sf) at their times."""
+    `events` (records of their own, e.g. link or sf) at their times. The bundled days' own
+    console sessions and resets are left out, unless `keep_events`."""
     path = folder / name
     if path.exists():
         return path
@@ -32,7 +34,7 @@ def build(days: int, name: str, folder: Path = OUT, events: list[dict] | None = 
     bodies = []
     for day in DAYS:
         lines = [json.loads(x) for x in day.read_text().splitlines()[1:] if x.strip()]
-        bodies.append([r for r in lines if "reset" not in r and "console" not in r])
+        bodies.append([r for r in lines if keep_events or ("reset" not in r and "console" not in r)])
     header = {"format": "bench-trace", "version": 1, "bench": "SM-BENCH", "board": "esp32-rak3172",
               "start": "2026-01-01T00:00:00Z", "source": "synthetic",
               "note": f"{days} days cycling the bundled park days, for make bench"}

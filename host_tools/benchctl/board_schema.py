@@ -35,6 +35,7 @@ KEYS: dict[str, tuple[Any, Any, bool]] = {
     "modem": (_UART, None, False),
     "wifi": (bool, None, False),
     "watchdog_ms": (int, (1000, 60_000), True),
+    "gc_threshold_bytes": (int, (1024, 1 << 20), False),
 }
 
 
@@ -111,4 +112,11 @@ def check(spec: Any, where: str = "board.json") -> dict[str, Any]:
     doubled = sorted({p for p in taken if taken.count(p) > 1})
     if doubled:
         raise BoardError(f"{where}: pin(s) {', '.join(map(str, doubled))} wired to more than one part")
+    if mp.get("platform") == "esp32" and "SPIRAM" in mp.get("board", ""):
+        # On an ESP32 WROVER module the PSRAM takes GPIO16 and GPIO17 (Espressif's ESP32-WROVER-E
+        # datasheet, pin description): a part wired there stops the PSRAM, and with it the heap.
+        psram = sorted({p for p in taken if p in (16, 17)})
+        if psram:
+            raise BoardError(f"{where}: pin(s) {', '.join(map(str, psram))} belong to the PSRAM on a "
+                             f"{mp['board']} module; wire the part to another GPIO")
     return spec

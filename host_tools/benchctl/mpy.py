@@ -70,6 +70,32 @@ def replay_tree(board: str | None = None) -> list[Path]:
     return [target_dir, CACHE / "host"]
 
 
+_PLAYER = ("__init__.py", "sim/__init__.py", "sim/board_tape.py", "sim/board_player.py", "sim/signals.py")
+
+
+def board_tree(board: str) -> list[Path]:
+    """Exactly the board's manifest as .mpy files, and the board tape's player beside it
+    (benchctl/board_heap.py): nothing of the simulator. Returns the folders for MICROPYPATH."""
+    from benchctl import manifest
+
+    wanted = {t for t in manifest.read(board).files if "/" in t}
+    target_dir = CACHE / "tape" / board
+    for old in target_dir.rglob("*.mpy") if target_dir.exists() else ():
+        if str(old.relative_to(target_dir).with_suffix(".py")) not in wanted:
+            old.unlink()
+    player = CACHE / "tape" / "player"
+    for source_root, target_root, sources in ((FIRMWARE, target_dir, [FIRMWARE / t for t in sorted(wanted)]),
+                                              (HOST, player, [HOST / "benchctl" / n for n in _PLAYER])):
+        for source in sources:
+            target = target_root / source.relative_to(source_root).with_suffix(".mpy")
+            if target.exists() and target.stat().st_mtime_ns >= source.stat().st_mtime_ns:
+                continue
+            problem = _compile(source, target)
+            if problem:
+                raise RuntimeError(problem)
+    return [target_dir, player]
+
+
 def compile_all(folders: list[str]) -> list[str]:
     problems = []
     with tempfile.TemporaryDirectory() as out:

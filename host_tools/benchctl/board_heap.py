@@ -1,0 +1,151 @@
+"""A board's RAM ceiling, proven on 32 bits: 30 days of the firmware alone, played from a board
+tape (sim/board_tape.py: what the board's devices answered in a CPython replay) under
+`micropython-i386 -X heapsize=` that board's stock heap less a 20 % margin. The simulator is
+not in the heap: the playback's own few KB are measured first and given on top, so the
+firmware gets the board's heap and no more. The firmware's modules come from the board's
+manifest as .mpy files, loaded when the firmware imports them, as on a board."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchctl.paths import BOARDS, HOST, REPO
+
+OUT = REPO / "build" / "board-heap"
+MARGIN_PCT = 20
+DAYS = 30
+# The heap a stock MicroPython image gives the firmware (gc.mem_free() once it runs), bytes,
+# by the image the board installs (board.json "micropython" "board"), and where it comes from.
+# The low end of what is reported, so that the margin is a margin.
+STOCK_HEAP = {
+    "RPI_PICO": (190_000, "RPI_PICO: one heap of 190-210 KB between the linker's __GcHeapStart and "
+                          "__GcHeapEnd, gc.mem_free() 209,936 at boot on 1.2x (../shared/tools/README.md)"),
+    "ESP32_GENERIC-SPIRAM": (1_000_000, "ESP32_GENERIC SPIRAM on a WROVER module (4 MB PSRAM): the heap is "
+                                        "taken from PSRAM, about 2 MB since 1.20 (micropython issue #12075); "
+                                        "1 MB counted"),
+    "ESP32_GENERIC": (112_000, "ESP32_GENERIC without PSRAM: 56 KiB at start, about 112 KB after its first "
+                               "growth, 143-164 KB at most in three areas (../shared/tools/README.md)"),
+}
+
+
+class HeapFailed(Exception):
+    """The firmware did not complete its days in the heap it was given (its own words)."""
+
+
+@dataclass
+class Run:
+    board: str
+    heapsize: int  # -X heapsize given
+    firmware_heap: int  # of it, what the firmware had (heapsize less the playback's own)
+    setup: int  # what the playback held before the firmware's first import
+    peak: int  # the firmware's live heap at most (code it imported and its data), after gc.collect()
+    daily: list[int]  # each day's peak
+    reports: int
+    lives: int
+
+    def growth(self) -> int:
+        """The last week's mean daily peak less the mean of days 3-9 (bytes): a leak shows here."""
+        d = self.daily
+        if len(d) < 16:
+            return 0
+        return sum(d[-7:]) // 7 - sum(d[2:9]) // 7
+
+
+def stock(board: str) -> tuple[int, str]:
+    mp = json.loads((BOARDS / board / "board.json").read_text())["micropython"]
+    image = mp["board"] + ("-" + mp["variant"] if mp.get("variant") else "")
+    if image not in STOCK_HEAP:
+        raise KeyError(f"{board}: no stock heap is known for the image {image}; add it to board_heap.STOCK_HEAP "
+                       "with its source")
+    return STOCK_HEAP[image]
+
+
+def ceiling(board: str) -> int:
+    """The heap the firmware must run in: the stock heap less the margin."""
+    return stock(board)[0] * (100 - MARGIN_PCT) // 100
+
+
+def _trace(days: int, folder: Path) -> Path:
+    from benchctl.benchmarks import build
+
+    folder.mkdir(parents=True, exist_ok=True)
+    return build(days, f"month-{days}-events.jsonl.gz", folder, keep_events=True)
+
+
+def record(board: str, tape: Path, days: int = DAYS, folder: Path = OUT) -> None:
+    """Record the board tape of `days` days (the bundled park days in turn, with their console
+    sessions and resets) into `tape`, a file or a pipe."""
+    from benchctl.replay import replay
+
+    replay(str(_trace(days, folder)), None, board_name=board, board_tape=str(tape))
+
+
+def _start(board: str, tape: Path, heapsize: int, interpreter: str, probe: bool = False):
+    from benchctl.mpy import board_tree
+
+    folders = board_tree(board)
+    work = OUT
+    work.mkdir(parents=True, exist_ok=True)
+    modules = work / "none.txt"
+    modules.write_text("")
+    out = work / f"{board}-{'probe' if probe else 'heap'}.json"
+    out.unlink(missing_ok=True)
+    args = [interpreter, "-X", f"heapsize={heapsize}", str(HOST / "benchctl" / "sim" / "tape_main.py"), str(tape),
+            str(BOARDS / board / "board.json"), str(modules), str(out)] + (["probe"] if probe else [])
+    env = dict(os.environ, MICROPYPATH=":".join(str(p) for p in folders) + ":.frozen")
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env), out
+
+
+def _finish(board: str, heapsize: int, proc, out: Path) -> dict:
+    said, err = proc.communicate()
+    if proc.returncode != 0 or not out.exists():
+        lines = [x for x in (err + said).splitlines() if x.strip()]
+        raise HeapFailed(f"{board} under -X heapsize={heapsize}: " + (lines[-1] if lines else "no output"))
+    return json.loads(out.read_text())
+
+
+def run(board: str, interpreter: str, firmware_heap: int | None = None, days: int = DAYS,
+        tape: Path | None = None) -> Run:
+    """Play `days` days of the board's tape with `firmware_heap` bytes for the firmware (default
+    its ceiling); HeapFailed if it does not complete. Without `tape`, the replay records it
+    into a pipe that the player reads as it goes: two cores, no tape on disk."""
+    room = ceiling(board) if firmware_heap is None else firmware_heap
+    OUT.mkdir(parents=True, exist_ok=True)
+    empty = OUT / "empty.tape"
+    empty.write_bytes(b"")
+    setup = _finish(board, 1 << 20, *_start(board, empty, 1 << 20, interpreter, probe=True))["setup"]
+    heapsize = room + setup
+    if tape is not None:
+        got = _finish(board, heapsize, *_start(board, tape, heapsize, interpreter))
+    else:
+        pipe = OUT / f"{board}.pipe"
+        pipe.unlink(missing_ok=True)
+        os.mkfifo(pipe)
+        try:
+            proc, out = _start(board, pipe, heapsize, interpreter)
+            with contextlib.suppress(BrokenPipeError):  # the player stopped: it says why
+                record(board, pipe, days)
+            got = _finish(board, heapsize, proc, out)
+        finally:
+            pipe.unlink(missing_ok=True)
+    return Run(board, heapsize, room, got["setup"], got["peak"], got["daily"], got["reports"], got["lives"])
+
+
+def smallest(board: str, interpreter: str, tape: Path, step: int = 2048) -> Run:
+    """The smallest firmware heap (to `step` bytes) in which the tape's days complete."""
+    top = run(board, interpreter, 1 << 21, tape=tape)
+    lo, hi = top.peak // step * step, (top.peak + 64 * 1024) // step * step
+    best = None
+    while lo < hi:
+        mid = (lo + hi) // 2 // step * step
+        try:
+            best = run(board, interpreter, mid, tape=tape)
+            hi = mid
+        except HeapFailed:
+            lo = mid + step
+    return best if best is not None and best.firmware_heap == lo else run(board, interpreter, lo, tape=tape)
