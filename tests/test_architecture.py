@@ -66,8 +66,9 @@ SIM = HOST / "benchctl" / "sim"
 # (the flash's queue format, the status frame's JSON), never a running bench's objects.
 SIM_MAY_IMPORT = {"bench.hardware", "bench.provision", "bench.queue", "bench.files", "bench.airtime",
                   "bench.status_json"}
-# The harness that boots the firmware and sums what it counted; everything else is the world.
-HARNESS = {"runner.py", "mp_main.py"}
+# The harnesses that boot the firmware (and sum what it counted, or record and play its
+# devices); everything else is the world.
+HARNESS = {"runner.py", "mp_main.py", "board_player.py", "board_recorder.py", "tape_main.py"}
 WORLD_FILES = sorted(p.name for p in SIM.glob("*.py") if p.name not in HARNESS)
 
 
