@@ -26,6 +26,34 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 def pytest_configure(config):
     config.addinivalue_line("markers", "fuzz: a property test over input the world can reach (make fuzz runs "
                                        "them longer)")
+    config.addinivalue_line("markers", "board_heap: waits for the boards' 30-day RAM ceilings, which run on the "
+                                       "second core beside the other tests (benchctl/board_heap.py)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The boards' RAM ceilings take minutes of one core (30 days of each board's firmware under
+    the 32-bit MicroPython), and the tests use one: the check starts as soon as the tests are
+    collected, as its own process, and the tests that read it run last."""
+    waiting = [item for item in items if item.get_closest_marker("board_heap")]
+    if not waiting:
+        return
+    items[:] = [item for item in items if item not in waiting] + waiting
+    from benchctl.board_ram import I386, interpreter_32bit
+
+    if interpreter_32bit() is None:
+        config.board_heap = f"{I386} is absent"
+        return
+    import subprocess
+
+    out = ROOT / "build" / "board-heap" / "check.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.unlink(missing_ok=True)
+    log = open(out.with_suffix(".log"), "w")  # noqa: SIM115 - open while the process runs
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(str(ROOT / p) for p in ("host_tools", "firmware",
+                                                                            "host_tools/benchctl/shim")))
+    proc = subprocess.Popen([sys.executable, "-m", "benchctl.board_heap", "--out", str(out)], stdout=log,
+                            stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    config.board_heap = (proc, out, log)
 
 TRACES = ROOT / "tests" / "traces"
 BUNDLED = sorted(TRACES.glob("*.jsonl"))

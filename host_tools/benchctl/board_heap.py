@@ -11,7 +11,8 @@ import contextlib
 import json
 import os
 import subprocess
-from dataclasses import dataclass
+import sys
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from benchctl.paths import BOARDS, HOST, REPO
@@ -149,3 +150,43 @@ def smallest(board: str, interpreter: str, tape: Path, step: int = 2048) -> Run:
         except HeapFailed:
             lo = mid + step
     return best if best is not None and best.firmware_heap == lo else run(board, interpreter, lo, tape=tape)
+
+
+def check(boards: list[str], interpreter: str, out: Path) -> dict:
+    """Each board's 30 days at its ceiling, one process at a time (a tape recorded to a file,
+    then played): what `make test` runs beside the rest of the tests, on the second core.
+    Writes {board: {"run": figures} or {"error": what failed}} to `out` as JSON."""
+    results: dict[str, dict] = {}
+    for board in boards:
+        tape = OUT / f"{board}-{DAYS}.tape"
+        try:
+            OUT.mkdir(parents=True, exist_ok=True)
+            record(board, tape)
+            results[board] = {"run": asdict(run(board, interpreter, tape=tape))}
+        except (HeapFailed, OSError, RuntimeError) as e:
+            results[board] = {"error": str(e)}
+        finally:
+            tape.unlink(missing_ok=True)
+        out.write_text(json.dumps(results))
+    return results
+
+
+def main(argv: list[str]) -> int:
+    import argparse
+
+    from benchctl.board_ram import BOARDS_ON_BENCHES, interpreter_32bit
+
+    parser = argparse.ArgumentParser(prog="python -m benchctl.board_heap", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", required=True, help="the JSON file the figures go to")
+    parser.add_argument("boards", nargs="*", default=list(BOARDS_ON_BENCHES))
+    args = parser.parse_args(argv)
+    interpreter = interpreter_32bit()
+    if interpreter is None:
+        print("board heap: ../shared/tools/micropython-i386 is absent: no 32-bit ceiling checked", file=sys.stderr)
+        return 2
+    results = check(args.boards, interpreter, Path(args.out))
+    return 1 if any("error" in r for r in results.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -19,12 +19,18 @@ class Recorded:
         self._device = device
 
     def __getattr__(self, name):
+        # Called once per name: the method made here is kept on the instance.
         if name in CONSTANTS:
             return getattr(self._device, name)
         if name not in CODES:
             raise AttributeError(f"{name}: the firmware uses a device's {name!r}, which a board tape cannot "
                                  "record; add it to sim/board_tape.py's METHODS and Played")
-        return lambda *args, **kw: self._recorder.call(self, name, args, kw)
+        recorder = self._recorder
+
+        def method(*args, **kw):
+            return recorder.call(self, name, args, kw)
+        self.__dict__[name] = method
+        return method
 
 
 class Recorder:
