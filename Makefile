@@ -10,7 +10,7 @@ DEMO_TRACE := tests/traces/park-summer-day.jsonl
 # Each board, checked against its port's stubs: BOARD_PORTS holds board:port pairs.
 BOARD_PORTS := esp32-rak3172:esp32 esp32-wifi:esp32 rp2040-rak3172:rp2
 
-.PHONY: help setup demo test lint typecheck mpy pytest bench energy size docs fuzz soak reliability clean
+.PHONY: help setup demo test lint typecheck mpy pytest bench energy firmware size docs fuzz soak reliability clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ pytest: $(STAMP) ## The test suite (pytest + hypothesis, both engines)
 
 bench: $(STAMP) ## Benchmarks: telemetry, flashing, occupancy against ground truth, energy (December and a year), replay speed, MicroPython heap, board RAM (32-bit)
 	$(BIN)/python -m benchctl.benchmarks
+
+firmware: $(STAMP) ## The firmware frozen into an image: make firmware BOARD=esp32-rak3172 PORT_BOARD=ESP32_GENERIC MICROPYTHON=DIR (the port's toolchain; docs/boards.md)
+	$(BIN)/python -m benchctl.freeze $(BOARD) --port-board $(PORT_BOARD) --micropython $(MICROPYTHON)
 
 energy: $(STAMP) ## The energy benchmark alone: December, a year, ten winters against the perfect-foresight bound (about 30 min)
 	$(BIN)/python -m benchctl.energy

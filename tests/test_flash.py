@@ -44,6 +44,15 @@ def test_a_file_changed_on_the_board_is_found_and_copied_again(board, tmp_path):
     assert verify(board.device, files) == []
 
 
+def test_a_frozen_image_gets_main_py_and_the_benchs_own_files_only(tmp_path):
+    # Frozen into the image (make firmware), the modules must not be on the filesystem too:
+    # '' comes before '.frozen' on a port's sys.path, so a copy would be loaded into the heap.
+    files = stage("esp32-rak3172", "SM-045", tmp_path / "stage", {"report_interval_s": 1800}, frozen=True)
+    assert sorted(files) == ["bench_id", "board.json", "config.json", "main.py"]
+    whole = stage("esp32-rak3172", "SM-045", tmp_path / "whole")
+    assert files["main.py"] == whole["main.py"] and len(whole) > 50
+
+
 def test_bad_arguments_name_what_is_wrong(tmp_path):
     with pytest.raises(FlashError, match="unknown board 'esp8266'"):
         stage("esp8266", "SM-1", tmp_path / "s")

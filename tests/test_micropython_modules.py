@@ -108,3 +108,39 @@ def test_payload_airtime_and_queue_agree_under_micropython(tmp_path):
                                  text=True, check=True, env={"MICROPYPATH": f"{ROOT / 'firmware'}:{ROOT / 'host_tools'}"}).stdout
     assert micropython == cpython
     assert len(cpython.splitlines()) == 3 + 2 + 2 + 6 + 1 + 1 + 1 + 1 + 1
+
+
+LINE_NOISE = r"""
+import gc
+from bench.console import Shell
+
+class Bench:
+    def __init__(self):
+        self.said = 0
+
+    def write(self, line):
+        self.said += 1
+
+bench = Bench()
+shell = Shell(bench)
+for i in range(50):  # the first errors allocate what every error needs
+    shell.handle("noise%d x" % i)
+gc.collect()
+before = gc.mem_alloc()
+for i in range(2000):
+    shell.handle("zq%dw%d" % (i, i * 7))
+gc.collect()
+print(gc.mem_alloc() - before, bench.said)
+"""
+
+
+def test_line_noise_on_the_console_leaves_no_trace_in_the_heap():
+    # 2,000 distinct unknown verbs: looked up in a fixed table, none becomes a qstr for good
+    # (each would cost its bytes for as long as the bench runs).
+    from benchctl.board_ram import interpreter_32bit
+
+    done = subprocess.run([interpreter_32bit() or micropython_binary(), "-c", LINE_NOISE], capture_output=True,
+                          text=True, check=True, env={"MICROPYPATH": f"{ROOT / 'firmware'}"})
+    grown, said = (int(x) for x in done.stdout.split())
+    assert said == 2050
+    assert grown < 512, f"2,000 unknown verbs kept {grown} bytes of heap"

@@ -220,6 +220,7 @@ def flashing() -> None:
 
 
 def main() -> int:
+    from benchctl.board_heap import report as board_heap
     from benchctl.board_ram import report as board_ram
     from benchctl.energy import bench as energy
     from benchctl.occupancy import main as occupancy
@@ -239,6 +240,8 @@ def main() -> int:
     heap()
     print()
     board_ram()
+    print()
+    board_heap()
     return 0
 
 

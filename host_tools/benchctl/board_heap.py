@@ -18,6 +18,7 @@ from pathlib import Path
 from benchctl.paths import BOARDS, HOST, REPO
 
 OUT = REPO / "build" / "board-heap"
+I386_NAME = "../shared/tools/micropython-i386"
 MARGIN_PCT = 20
 DAYS = 30
 # The heap a stock MicroPython image gives the firmware (gc.mem_free() once it runs), bytes,
@@ -152,6 +153,26 @@ def smallest(board: str, interpreter: str, tape: Path, step: int = 2048) -> Run:
     return best if best is not None and best.firmware_heap == lo else run(board, interpreter, lo, tape=tape)
 
 
+FROZEN_IMAGE = "ESP32_GENERIC"  # the ESP32 without PSRAM: supported frozen only (docs/boards.md)
+
+
+def bytecode_bytes(board: str) -> int:
+    """What freezing moves out of the heap, at least: the board's .mpy files (bytecode, its
+    strings and constants), which a frozen image keeps in flash. The loaded form is larger
+    (raw code objects, qstr pool overhead), so the frozen check below is on the safe side."""
+    from benchctl.mpy import board_tree
+
+    return sum(p.stat().st_size for p in board_tree(board)[0].rglob("*.mpy"))
+
+
+def frozen_ceiling() -> int:
+    return STOCK_HEAP[FROZEN_IMAGE][0] * (100 - MARGIN_PCT) // 100
+
+
+def frozen_key(board: str) -> str:
+    return f"{board} frozen on {FROZEN_IMAGE}"
+
+
 def check(boards: list[str], interpreter: str, out: Path) -> dict:
     """Each board's 30 days at its ceiling, one process at a time (a tape recorded to a file,
     then played): what `make test` runs beside the rest of the tests, on the second core.
@@ -163,12 +184,59 @@ def check(boards: list[str], interpreter: str, out: Path) -> dict:
             OUT.mkdir(parents=True, exist_ok=True)
             record(board, tape)
             results[board] = {"run": asdict(run(board, interpreter, tape=tape))}
+            if json.loads((BOARDS / board / "board.json").read_text())["mcu"] == "esp32":
+                # Frozen into an ESP32_GENERIC image: the stock heap less the margin, and the
+                # bytecode the image keeps in flash given on top (the code is loaded as .mpy).
+                allowance = bytecode_bytes(board)
+                try:
+                    frozen = run(board, interpreter, frozen_ceiling() + allowance, tape=tape)
+                    results[frozen_key(board)] = {"run": asdict(frozen), "allowance": allowance}
+                except HeapFailed as e:
+                    results[frozen_key(board)] = {"error": str(e), "allowance": allowance}
         except (HeapFailed, OSError, RuntimeError) as e:
             results[board] = {"error": str(e)}
         finally:
             tape.unlink(missing_ok=True)
         out.write_text(json.dumps(results))
     return results
+
+
+def report() -> None:
+    """`make bench`'s board heap section: per board, what its firmware holds and the heap it needs."""
+    from benchctl.board_ram import BOARDS_ON_BENCHES, import_cost, interpreter_32bit
+    from benchctl.replay import micropython_binary
+
+    interpreter = interpreter_32bit()
+    if interpreter is None:
+        print(f"board heap: {I386_NAME} is absent: the figures below are the 64-bit port's, which says little about "
+              "a board (objects and pointers twice the size)")
+        interpreter = micropython_binary()
+    print(f"board heap: {DAYS} days of each board's firmware alone (a board tape) under {Path(interpreter).name}, "
+          "live heap after gc.collect() at each report")
+    print(f"  {'board':16} {'code':>9} {'live peak':>10} {'smallest':>9} {'stock':>9} {'ceiling':>9} {'spare':>8}")
+    for board in BOARDS_ON_BENCHES:
+        tape = OUT / f"{board}-{DAYS}.tape"
+        record(board, tape)
+        try:
+            code = import_cost(board, interpreter)
+            least = smallest(board, interpreter, tape, step=4096)
+            heap, _ = stock(board)
+            room = ceiling(board)
+            print(f"  {board:16} {code / 1024:6.1f} KB {least.peak / 1024:7.1f} KB {least.firmware_heap / 1024:6.0f} KB "
+                  f"{heap / 1024:6.0f} KB {room / 1024:6.0f} KB {(room - least.firmware_heap) / 1024:5.0f} KB")
+            if json.loads((BOARDS / board / "board.json").read_text())["mcu"] == "esp32":
+                # The same tape, the bytecode out of the heap: what is left is the frozen need.
+                allowance = bytecode_bytes(board)
+                need = least.firmware_heap - allowance
+                print(f"  {'  frozen':16} {'flash':>9} {(least.peak - allowance) / 1024:7.1f} KB {need / 1024:6.0f} KB "
+                      f"{STOCK_HEAP[FROZEN_IMAGE][0] / 1024:6.0f} KB {frozen_ceiling() / 1024:6.0f} KB "
+                      f"{(frozen_ceiling() - need) / 1024:5.0f} KB   ({FROZEN_IMAGE}, {allowance / 1024:.1f} KB of "
+                      "bytecode in flash)")
+        finally:
+            tape.unlink(missing_ok=True)
+    print(f"  code: the manifest's modules imported from .mpy; live peak: what the firmware held at most (the code "
+          f"it imported and its data); smallest: the least heap that completes the {DAYS} days (to 4 KB); "
+          f"ceiling: the stock heap less {MARGIN_PCT} %")
 
 
 def main(argv: list[str]) -> int:

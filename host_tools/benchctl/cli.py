@@ -277,6 +277,8 @@ def do_flash(argv: list[str]) -> int:
     p.add_argument("--micropython", metavar="IMAGE", help="MicroPython image (.bin for ESP32, .uf2 for RP2040) to "
                                                           "install when a board has none or another version")
     p.add_argument("--download", action="store_true", help="download the pinned MicroPython with mpflash instead")
+    p.add_argument("--frozen", action="store_true", help="the image has the firmware frozen in (make firmware "
+                                                         "BOARD=...): copy main.py and the bench's files only")
     p.add_argument("--uf2-drive", metavar="DIR", help="where the RP2040's BOOTSEL drive is mounted (else searched)")
     p.add_argument("--remove", action="append", choices=("config", "secrets"),
                    help="remove the board's config.json or network.json when no new one is given (else kept); "
@@ -288,7 +290,8 @@ def do_flash(argv: list[str]) -> int:
     from benchctl.preflight import PreflightError, read_config
 
     opts = Options(REPO / "build" / "flash", Path(args.micropython) if args.micropython else None, args.download,
-                   Path(args.uf2_drive) if args.uf2_drive else None, remove=tuple(args.remove or ()))
+                   Path(args.uf2_drive) if args.uf2_drive else None, remove=tuple(args.remove or ()),
+                   frozen=args.frozen)
     # Everything is checked before any board is touched (fleet.preflight): a bad input exits 2.
     try:
         if args.inventory:

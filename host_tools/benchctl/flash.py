@@ -69,9 +69,12 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def stage(board: str, bench_id: str, out: Path, config: dict | None = None, secrets: dict | None = None) -> dict[str, str]:
+def stage(board: str, bench_id: str, out: Path, config: dict | None = None, secrets: dict | None = None,
+          frozen: bool = False) -> dict[str, str]:
     """Fill `out` with the board's files; returns {path on the board: sha256}. Secrets go in a
-    file of their own and are never printed."""
+    file of their own and are never printed. `frozen`: the image holds the manifest's modules
+    (`make firmware`), so only main.py goes on the filesystem, where the port looks for it; a
+    module copied too would come first on sys.path ('' before '.frozen') and fill the heap."""
     spec_path = BOARDS / board / "board.json"
     if not spec_path.is_file():
         known = ", ".join(sorted(p.parent.name for p in BOARDS.glob("*/board.json")))
@@ -91,6 +94,8 @@ def stage(board: str, bench_id: str, out: Path, config: dict | None = None, secr
     out.chmod(0o700)  # mkdir's mode is masked by the umask: the staged keys are the technician's alone
     march = ARCH.get(spec.get("mcu", ""))
     for target, source in files.items():
+        if frozen and target != "main.py":
+            continue
         if "/" not in target:  # main.py, board.py, wiring.py: a board runs its boot files from source
             shutil.copy(source, out / target)
             continue
@@ -172,6 +177,7 @@ def survey(device: str) -> tuple[str | None, list[str]]:
 # What the technician gave the board: replaced when the flash brings a new one, kept otherwise,
 # removed only when asked (`--remove config`, `--remove secrets`).
 GIVEN = {"config": "config.json", "secrets": "network.json"}
+_BOOT_FILES = ("board.py", "wiring.py")  # the firmware's own, beside main.py
 
 
 def tidy(device: str, bench_id: str, files: dict[str, str], remove: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
@@ -185,8 +191,8 @@ def tidy(device: str, bench_id: str, files: dict[str, str], remove: tuple[str, .
     for path in sorted(on_board):
         if path in files:
             continue
-        if path.startswith(("bench/", "drivers/")) or path in removable:
-            stale.append(path)
+        if path.startswith(("bench/", "drivers/")) or path in removable or path in _BOOT_FILES:
+            stale.append(path)  # (boot files too: with a frozen image, a copy would shadow the frozen one)
         elif path in STATE_FILES and previous != bench_id:
             stale.append(path)  # the board becomes another bench: its counts and queue are not this one's
         elif path in GIVEN.values():

@@ -49,6 +49,7 @@ class Options:
     uf2_drive: Path | None = None  # where an RP2040's BOOTSEL drive is mounted
     banner_s: float = 30.0
     remove: tuple[str, ...] = ()  # "config", "secrets": remove the board's when none is given
+    frozen: bool = False  # the image has the firmware frozen in (make firmware): copy main.py only
 
 
 Report = Callable[[Row, str, str], None]  # (row, step, detail)
@@ -158,7 +159,7 @@ def _flash_claimed(row: Row, opts: Options, say) -> str:
     say(row, "compiling", "")
     staged = opts.work / row.bench
     try:
-        files = stage(row.board, row.bench, staged, row.config, row.secrets)
+        files = stage(row.board, row.bench, staged, row.config, row.secrets, opts.frozen)
         try:
             spec = board_spec(row.board)  # checked in preflight; a board.json changed since is this board's failure
         except PreflightError as e:
