@@ -1,6 +1,7 @@
 """The virtual board: the real MicroPython unix port on a pseudo-terminal, which mpremote
 drives unchanged — run code, copy files to its own folder, list them, soft-reset it."""
 
+import contextlib
 import subprocess
 import sys
 from pathlib import Path
@@ -181,3 +182,41 @@ def test_a_linked_board_has_the_name_an_inventory_gave_it_while_it_runs(tmp_path
     (tmp_path / "file").write_text("x")
     assert main(["virtual", str(tmp_path / "vb"), "--seconds", "0.1", "--link", str(tmp_path / "file")]) == 2
     assert "is a file, not a link" in capsys.readouterr().err
+
+
+def _watchdog_of(board, ms):
+    """Give the running bench a watchdog of `ms` (wall clock): its board.json, then a reboot;
+    and take its firmware's modules away, so that the next flash copies all of them again (a
+    new version), which takes longer than that watchdog."""
+    import json
+    import shutil
+
+    spec = json.loads((board.root / "board.json").read_text())
+    spec["watchdog_ms"] = ms
+    (board.root / "board.json").write_text(json.dumps(spec))
+    assert "reset soft" in console_says(board.device, "reboot", seconds=3)
+    shutil.rmtree(board.root / "bench")
+
+
+def test_a_flash_longer_than_the_watchdog_keeps_the_running_bench_alive(tmp_path):
+    # The watchdog keeps counting once mpremote's Ctrl-C has stopped the loop, and a flash of
+    # a new firmware takes longer than this one's 0.7 s. main.py's keep_alive, which the flash
+    # calls first (install.KEEP_ALIVE), holds it.
+    from benchctl.fleet import Options, Row, flash_one
+    from benchctl.virtual.surroundings import prepare
+    from conftest import TRACES
+
+    prepare(tmp_path / "surroundings", TRACES / "park-summer-day.jsonl", speed=10)
+    log = tmp_path / "surroundings" / "watchdog.log"
+    with VirtualBoard(tmp_path / "flash", tmp_path / "surroundings") as board:
+        flash_one(Row("SM-091", "virtual", board.device), Options(tmp_path / "first"))
+        _watchdog_of(board, 700)
+        said = flash_one(Row("SM-091", "virtual", board.device), Options(tmp_path / "held"))
+        assert not log.exists(), log.read_text()
+        assert "verified; booted: bench SM-091" in said
+        # Without the hook, the same watchdog resets the board under a longer mpremote command.
+        _watchdog_of(board, 700)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            subprocess.run([MPREMOTE, "connect", board.device, "resume", "exec", "import time\ntime.sleep(2)"],
+                           capture_output=True, timeout=5)
+        assert log.read_text().startswith("not fed for 700 ms")

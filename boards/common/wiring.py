@@ -53,6 +53,17 @@ def _wifi(hw):
         hw.open_socket = refuse
 
 
+_KEPT = []  # type: list  # the keep-alive timer, referenced until the reset ends it
+
+
+def keep_alive(watchdog, timer_id):
+    """Feed `watchdog` every second from a timer (its callback runs while mpremote copies: the
+    REPL runs pending callbacks between the commands it executes) until the next reset."""
+    timer = machine.Timer(timer_id)
+    timer.init(period=1000, mode=machine.Timer.PERIODIC, callback=lambda t: watchdog.feed())
+    _KEPT.append(timer)
+
+
 def build(sleep):
     with open("board.json") as f:
         board = json.load(f)

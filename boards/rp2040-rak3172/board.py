@@ -12,3 +12,8 @@ def hardware():
 def reset():
     # On RP2040 every deliberate reset reads as a watchdog reset: the bench saved its state.
     machine.reset()
+
+
+def keep_alive(watchdog):
+    # While benchctl flash copies (main.py's keep_alive): a virtual timer, the RP2040's only kind.
+    wiring.keep_alive(watchdog, -1)

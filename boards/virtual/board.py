@@ -2,6 +2,7 @@
 # chips are the replay's fakes (benchctl.sim, mounted at /sim) played from a trace (/vhw) at
 # `speed` times real time, so that its console is a bench's console. Flash and config.json
 # are real files in the board's own folder.
+import _thread
 import gc
 import json
 import os
@@ -57,6 +58,31 @@ class _Surroundings(World):
                 self.trace_over = True
                 print("virtual: the trace ended at %d s; the sensors keep their last values" % (self.end // 1000))
             self._advance(target)
+
+
+class _Watchdog:
+    """The board's watchdog counts wall-clock time, as a board's does, in the REPL too: unfed
+    for `watchdog_ms`, it resets the board (mpremote's Ctrl-C stops the loop that feeds it, so a
+    long flash resets the board unless main.py's keep_alive holds it). Feeding it also feeds the
+    simulated world's, which counts in trace time."""
+
+    def __init__(self, inner, period_ms):
+        self.inner = inner
+        self.period_ms = period_ms
+        self.fed = None  # counting from the first feed: the unix port's boot is no board's
+        _thread.start_new_thread(self._watch, ())
+
+    def feed(self):
+        self.fed = time.ticks_ms()
+        self.inner.feed()
+
+    def _watch(self):
+        while True:
+            time.sleep_ms(50)
+            if self.fed is not None and time.ticks_diff(time.ticks_ms(), self.fed) > self.period_ms:
+                with open(_VHW + "watchdog.log", "a") as f:  # for whoever watches the board (a test)
+                    f.write("not fed for %d ms\n" % self.period_ms)
+                _reset("watchdog")
 
 
 def _tape():
@@ -125,8 +151,18 @@ def hardware():
             _reset(r.args[0])
 
     hw.sleep = sleep
+    hw.watchdog = _Watchdog(hw.watchdog, board["watchdog_ms"])
     return hw
 
 
 def reset():
     _reset("soft")
+
+
+def keep_alive(watchdog):
+    # While benchctl flash copies (main.py's keep_alive): a thread, the unix port's timer.
+    def feed():
+        while True:
+            watchdog.feed()
+            time.sleep_ms(100)
+    _thread.start_new_thread(feed, ())

@@ -124,7 +124,11 @@ def mpremote(device: str, *args: str, timeout: float = 60, settle_s: float = 1.0
                          "ports there are")
     for attempt in (1, 2):
         try:
-            done = subprocess.run([MPREMOTE, "connect", device, *args], capture_output=True, text=True, timeout=timeout)
+            # `resume`: no soft reset before the command (mpremote 1.29 makes one by default), so
+            # that the timer main.py's keep_alive() started keeps feeding the watchdog from one
+            # command to the next (install.probe calls it first).
+            done = subprocess.run([MPREMOTE, "connect", device, "resume", *args], capture_output=True, text=True,
+                                  timeout=timeout)
         except subprocess.TimeoutExpired:
             raise NoAnswer(f"{device}: mpremote got no answer in {timeout:.0f} s; is the raw REPL answering? "
                              "Unplug and replug the board, then try again") from None

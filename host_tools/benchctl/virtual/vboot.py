@@ -65,6 +65,8 @@ if sys.argv[4] == "main" and "main.py" in os.listdir("/"):
     del os, sys, vfs, _ImageFile
     with open("main.py") as f:
         source = f.read()
-    exec(source, {"__name__": "__main__"})
+    # In this module's globals, the REPL's: as on a board, what main.py defined at its top
+    # level (its flashing hook, keep_alive) is there once Ctrl-C has stopped it.
+    exec(source, globals())
 else:
     del os, sys, vfs, _ImageFile
