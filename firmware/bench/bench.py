@@ -24,7 +24,7 @@ from bench.queue import CAPACITY, ReportQueue, block_bytes
 from bench.radio import Radio
 from bench.report import FAULT_PORT_TRIP, FAULT_STUCK_SEAT, ReportWindow
 from bench.seat import DAYLIGHT_MV, Seat
-from bench.sensors import Sensors, monitors_fit
+from bench.sensors import MA, MV, Sensors, monitors_fit
 from bench.trace import trace_line
 from bench.units import fixed
 from bench.version import VERSION
@@ -199,11 +199,11 @@ class Bench(Life):
             battery.temp_mc = temp
         if self.browned_out and s.battery is not None:
             self.browned_out = False
-            self._judge_brownout(s.battery[0])
+            self._judge_brownout(s.battery[MV])
         if s.battery is not None:
-            anchor = battery.update(dt, s.battery[0], s.battery[1], v["rest_ma"], v["rest_s"] * 1000)
+            anchor = battery.update(dt, s.battery[MV], s.battery[MA], v["rest_ma"], v["rest_s"] * 1000)
             if anchor:
-                self._anchored(("full at %s V" if anchor == FULL else "rest voltage %s V") % fixed(s.battery[0], 3),
+                self._anchored(("full at %s V" if anchor == FULL else "rest voltage %s V") % fixed(s.battery[MV], 3),
                                battery.measured)
         policy = self.policy
         if battery.charge_mas is not None:
@@ -216,9 +216,9 @@ class Bench(Life):
         self.ports.update(now, dt, s.ports)
         if self.qi is not None:
             self.qi.set(policy.qi_allowed())
-        solar_mv = s.solar[0] if s.solar is not None else 0
+        solar_mv = s.solar[MV] if s.solar is not None else 0
         if self.heating is not None:
-            self.heating.update(s.batt_mc, s.battery[1] if s.battery is not None else 0, solar_mv)
+            self.heating.update(s.batt_mc, s.battery[MA] if s.battery is not None else 0, solar_mv)
         wifi = self.radio.wifi
         if wifi is not None:
             wifi.hold = policy.quiet()
@@ -239,11 +239,11 @@ class Bench(Life):
     def _account(self, s, dt, temp, light):
         w = self.window
         solar_uw = 0
-        if s.solar is not None and s.solar[1] > 0:
-            solar_uw = s.solar[0] * s.solar[1]
+        if s.solar is not None and s.solar[MA] > 0:
+            solar_uw = s.solar[MV] * s.solar[MA]
             w.solar.add(solar_uw, dt)
         if s.battery is not None:
-            batt_uw = s.battery[0] * s.battery[1]
+            batt_uw = s.battery[MV] * s.battery[MA]
             load_uw = solar_uw - batt_uw
             w.load.add(load_uw, dt)
             # The bench's own need: the loads less the phones (through a ~90 % USB converter,
@@ -289,7 +289,7 @@ class Bench(Life):
         self.seq += 1
         report = self.window.close(
             self.seq, now, None if self.battery.charge_mas is None else self.battery.soc_permille(),
-            s.battery[0] if s.battery else 0, port_mwh,
+            s.battery[MV] if s.battery else 0, port_mwh,
             sit.count, sit.occupied_ms, charge, self.ports.states(), s.batt_mc, s.air_mc, self.policy.level)
         self.queue.put(FPORT_STATUS, encode_status(report))
         self.window.open(now, port_mwh, sit.count, sit.occupied_ms, charge)

@@ -83,13 +83,15 @@ class Shell:
             self.out(line)
 
     def do_status(self, args):
+        from bench.sensors import MA, MV  # loaded already in a running bench; safe mode has none
+
         b = self.bench
         self.out("bench %s fw %s board %s up %s boot %d" % (b.bench_id, b.version, b.board_name, clock(b.uptime), b.boots))
         s = b.sensors.sample
         if s.battery is not None:
             temp = "" if s.batt_mc is None else " %s C" % fixed(s.batt_mc // 100, 1)
             self.out("battery %s V %s A charge %d%% usable %d%%%s%s" % (
-                fixed(s.battery[0], 3), _amps(s.battery[1]), b.battery.soc_permille() // 10,
+                fixed(s.battery[MV], 3), _amps(s.battery[MA]), b.battery.soc_permille() // 10,
                 b.usable // 10, temp, " (estimated)" if b.battery.estimated else ""))
         else:
             self.out("battery not measured")
@@ -98,7 +100,7 @@ class Shell:
             fixed(cap.mas // 360000, 1), b.cfg.v["battery_ah"], "learnt" if cap.measured else "as configured",
             cap.sure_pct(), cap.measured, ANCHORS[cap.anchor]))
         if s.solar is not None:
-            self.out("solar %s V %s A" % (fixed(s.solar[0], 3), _amps(s.solar[1])))
+            self.out("solar %s V %s A" % (fixed(s.solar[MV], 3), _amps(s.solar[MA])))
         self.out("policy %s; report every %d s, next in %d s" % (
             b.policy.name(), b.report_interval_s(), max(0, b.next_report - b.uptime) // 1000))
         failing = b.sensors.failing()

@@ -13,6 +13,7 @@ from bench.radar_power import (
     LOOK_EVERY_MS,
     RadarPower,
 )
+from bench.sensors import MA, MV
 from bench.sitting import SittingSessions
 from drivers.switch import LoadSwitch
 
@@ -95,7 +96,7 @@ class Seat:
         if s.pir is None or v["occupancy"] == "radar":
             return
         motion = self.pir_motion
-        self._person = motion.sample(now, bool(s.pir), None if s.solar is None else s.solar[1],
+        self._person = motion.sample(now, bool(s.pir), None if s.solar is None else s.solar[MA],
                                      self.sitting.occupied())
         empty = s.radar_ok and (s.radar_cm is None or s.radar_cm > v["radar_max_cm"])
         watch = self.pir_watch
@@ -137,7 +138,7 @@ class Seat:
             hold = _LEAN_HOLD_S if hold == 0 or hold > _LEAN_HOLD_S else hold
         wakes = mode == "both" and watch.trusted()
         if wakes:  # the PIR wakes it; a look now and then checks the PIR misses nobody
-            if s.solar is None or s.solar[0] < DAYLIGHT_MV:
+            if s.solar is None or s.solar[MV] < DAYLIGHT_MV:
                 every = DARK_CHECK_EVERY_MS
             elif watch.doubt:  # the light changed and the PIR did not fire: look as without it
                 every = LEAN_LOOK_EVERY_MS if lean else LOOK_EVERY_MS

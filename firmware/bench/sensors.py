@@ -1,6 +1,8 @@
 # The bench's sensors, built from the board description and the hardware objects the board's
 # wiring hands over: one `read` per sample fills a Sample. A sensor that fails is logged when
 # it fails and when it comes back, counted, and read as None; it never stops the sample.
+from micropython import const
+
 from bench.report import FAULT_BATTERY, FAULT_OCCUPANCY, FAULT_PORTS, FAULT_SOLAR, FAULT_TEMPERATURE
 from drivers.chip_faults import BadData, Stuck
 
@@ -32,9 +34,14 @@ def _why(err):
     return str(err)
 
 
+# A monitor's reading is a (mV, mA) tuple, made once per sample: its fields by name.
+MV = const(0)
+MA = const(1)
+
+
 class Sample:
     def __init__(self, ports):
-        self.solar = None  # (mV, mA)
+        self.solar = None  # (mV, mA): solar[MV], solar[MA]
         self.battery = None  # (mV, mA), mA > 0 charging
         self.batt_mc = None
         self.air_mc = None
