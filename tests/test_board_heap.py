@@ -50,6 +50,22 @@ def test_the_firmware_alone_does_from_a_tape_what_it_did_in_the_world(tmp_path, 
     assert lives == 1 + sum(1 for x in (TRACES / trace).read_text().splitlines() if '"reset"' in x)
 
 
+def test_a_bench_that_browns_out_and_stays_dark_to_the_end_plays_back_too(tmp_path):
+    # Brownouts reset it from inside a sleep, and the trace ends while it is dark: the world
+    # ends the replay with no firmware running, and the tape simply ends after the last boot.
+    from test_winter import frozen_days
+
+    trace = frozen_days(tmp_path, {"battery_wh": 20, "initial_soc": 0.12, "panel_wp": 20}, days=2, air=-10.0,
+                        poa=0.0, demand=2.0)
+    lines = []
+    tape = tmp_path / "dark.tape"
+    summary = replay(str(trace), None, board_name="esp32-rak3172", board_tape=str(tape), echo=lines.append).summary
+    assert summary["energy"]["brownouts"] >= 1
+    said, lives = _play(tape, "esp32-rak3172")
+    assert said == lines
+    assert lives >= 1
+
+
 def test_a_firmware_that_acts_otherwise_stops_at_that_sample(tmp_path):
     tape, _ = _record(tmp_path, "park-autumn-rain.jsonl", "rp2040-rak3172")
     # The same tape under another board's wiring: its firmware polls other devices.
@@ -133,7 +149,7 @@ ESP32 = [b for b in board_ram.BOARDS_ON_BENCHES if _board(b)["mcu"] == "esp32"]
 
 
 @pytest.mark.board_heap
-@pytest.mark.parametrize("board", board_ram.BOARDS_ON_BENCHES + [board_heap.frozen_key(b) for b in ESP32])
+@pytest.mark.parametrize("board", [*board_ram.BOARDS_ON_BENCHES, *(board_heap.frozen_key(b) for b in ESP32)])
 def test_30_days_run_in_the_boards_stock_heap_less_the_margin_on_32_bits(ceilings, board):
     result = ceilings[board]
     assert "error" not in result, result.get("error")
