@@ -30,6 +30,7 @@ def pytest_configure(config):
                                        "second core beside the other tests (benchctl/board_heap.py)")
 
 
+@pytest.hookimpl(trylast=True)  # after -k and -m have deselected what they do
 def pytest_collection_modifyitems(config, items):
     """The boards' RAM ceilings take minutes of one core (30 days of each board's firmware under
     the 32-bit MicroPython), and the tests use one: the check starts as soon as the tests are

@@ -95,7 +95,7 @@ def _start(board: str, tape: Path, heapsize: int, interpreter: str, probe: bool 
     work.mkdir(parents=True, exist_ok=True)
     modules = work / "none.txt"
     modules.write_text("")
-    out = work / f"{board}-{'probe' if probe else 'heap'}.json"
+    out = work / f"{board}-{'probe' if probe else 'heap'}-{os.getpid()}.json"
     out.unlink(missing_ok=True)
     args = [interpreter, "-X", f"heapsize={heapsize}", str(HOST / "benchctl" / "sim" / "tape_main.py"), str(tape),
             str(BOARDS / board / "board.json"), str(modules), str(out)] + (["probe"] if probe else [])
@@ -107,8 +107,11 @@ def _finish(board: str, heapsize: int, proc, out: Path) -> dict:
     said, err = proc.communicate()
     if proc.returncode != 0 or not out.exists():
         lines = [x for x in (err + said).splitlines() if x.strip()]
+        out.unlink(missing_ok=True)
         raise HeapFailed(f"{board} under -X heapsize={heapsize}: " + (lines[-1] if lines else "no output"))
-    return json.loads(out.read_text())
+    figures = json.loads(out.read_text())
+    out.unlink()
+    return figures
 
 
 def run(board: str, interpreter: str, firmware_heap: int | None = None, days: int = DAYS,
@@ -125,7 +128,7 @@ def run(board: str, interpreter: str, firmware_heap: int | None = None, days: in
     if tape is not None:
         got = _finish(board, heapsize, *_start(board, tape, heapsize, interpreter))
     else:
-        pipe = OUT / f"{board}.pipe"
+        pipe = OUT / f"{board}-{os.getpid()}.pipe"
         pipe.unlink(missing_ok=True)
         os.mkfifo(pipe)
         try:
@@ -179,7 +182,7 @@ def check(boards: list[str], interpreter: str, out: Path) -> dict:
     Writes {board: {"run": figures} or {"error": what failed}} to `out` as JSON."""
     results: dict[str, dict] = {}
     for board in boards:
-        tape = OUT / f"{board}-{DAYS}.tape"
+        tape = OUT / f"{board}-{DAYS}-check.tape"  # not make bench's: both may run at once
         try:
             OUT.mkdir(parents=True, exist_ok=True)
             record(board, tape)
