@@ -239,7 +239,7 @@ def report() -> None:
             tape.unlink(missing_ok=True)
     print(f"  code: the manifest's modules imported from .mpy; live peak: what the firmware held at most (the code "
           f"it imported and its data); smallest: the least heap that completes the {DAYS} days (to 4 KB); "
-          f"ceiling: the stock heap less {MARGIN_PCT} %")
+          f"ceiling: the stock heap less {MARGIN_PCT} %; KB = 1,024 bytes")
 
 
 def main(argv: list[str]) -> int:
