@@ -56,18 +56,20 @@ def replay_tree(board: str | None = None) -> list[Path]:
         for old in target_dir.rglob("*.mpy") if target_dir.exists() else ():
             if str(old.relative_to(target_dir).with_suffix(".py")) not in wanted:
                 old.unlink()  # left from a manifest that named it
-    roots = [(FIRMWARE, target_dir, firmware), (HOST, CACHE / "host", sim)]
+    _newer([(FIRMWARE, target_dir, firmware), (HOST, CACHE / "host", [s for s in sim if s.name != "mp_main.py"])])
+    return [target_dir, CACHE / "host"]
+
+
+def _newer(roots: list[tuple[Path, Path, list[Path]]]) -> None:
+    """Compile each (source root, target root, sources) source whose .mpy is missing or older."""
     for source_root, target_root, sources in roots:
         for source in sources:
-            if source.name == "mp_main.py":
-                continue
             target = target_root / source.relative_to(source_root).with_suffix(".mpy")
             if target.exists() and target.stat().st_mtime_ns >= source.stat().st_mtime_ns:
                 continue
             problem = _compile(source, target)
             if problem:
                 raise RuntimeError(problem)
-    return [target_dir, CACHE / "host"]
 
 
 _PLAYER = ("__init__.py", "sim/__init__.py", "sim/board_tape.py", "sim/board_player.py", "sim/signals.py")
@@ -84,15 +86,8 @@ def board_tree(board: str) -> list[Path]:
         if str(old.relative_to(target_dir).with_suffix(".py")) not in wanted:
             old.unlink()
     player = CACHE / "tape" / "player"
-    for source_root, target_root, sources in ((FIRMWARE, target_dir, [FIRMWARE / t for t in sorted(wanted)]),
-                                              (HOST, player, [HOST / "benchctl" / n for n in _PLAYER])):
-        for source in sources:
-            target = target_root / source.relative_to(source_root).with_suffix(".mpy")
-            if target.exists() and target.stat().st_mtime_ns >= source.stat().st_mtime_ns:
-                continue
-            problem = _compile(source, target)
-            if problem:
-                raise RuntimeError(problem)
+    _newer([(FIRMWARE, target_dir, [FIRMWARE / t for t in sorted(wanted)]),
+            (HOST, player, [HOST / "benchctl" / n for n in _PLAYER])])
     return [target_dir, player]
 
 
