@@ -69,7 +69,7 @@ SIM_MAY_IMPORT = {"bench.hardware", "bench.provision", "bench.queue", "bench.fil
 # The harnesses that boot the firmware (and sum what it counted, or record and play its
 # devices); everything else is the world.
 HARNESS = {"runner.py", "mp_main.py", "board_player.py", "board_recorder.py", "tape_main.py"}
-WORLD_FILES = sorted(p.name for p in SIM.glob("*.py") if p.name not in HARNESS)
+WORLD_FILES = sorted(str(p.relative_to(SIM)) for p in SIM.rglob("*.py") if p.name not in HARNESS)
 
 
 @pytest.mark.parametrize("name", WORLD_FILES)

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from bench.heating import BatteryHeating
 from bench.log import Log
-from benchctl.sim.pins import FakePwm
+from benchctl.sim.chips.pins import FakePwm
 from drivers.heater import PwmHeater
 
 SAMPLE_MS = 10_000

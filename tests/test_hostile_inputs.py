@@ -182,7 +182,7 @@ def json_or_none(content):
                                             (b"x" * 70000, "unset"), (b"SM 042", "unset"), (b"", "unset")])
 def test_the_bench_id_on_flash_is_an_id_or_unset_and_said(raw, ident):
     from bench.provision import bench_id
-    from benchctl.sim.flash import FakeFlash
+    from benchctl.sim.chips.flash import FakeFlash
 
     flash = FakeFlash()
     if raw is not None:

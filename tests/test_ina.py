@@ -4,8 +4,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from benchctl.sim.i2c import FakeI2C, Fault, RegisterChip
-from benchctl.sim.ina import FakeINA219, FakeINA226, FakeINA3221
+from benchctl.sim.chips.i2c import FakeI2C, Fault, RegisterChip
+from benchctl.sim.chips.ina import FakeINA219, FakeINA226, FakeINA3221
 from benchctl.sim.rng import Rng
 from drivers.ina219 import INA219
 from drivers.ina226 import INA226

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from benchctl.sim.radar import frame
+from benchctl.sim.chips.radar import frame
 from drivers.ld2410 import LD2410
 
 
@@ -99,8 +99,8 @@ def test_frames_inside_garbage_are_found(parts, chunk):
 
 
 def test_a_live_radar_acknowledges_the_question_and_a_frozen_one_does_not():
-    from benchctl.sim.i2c import Fault
-    from benchctl.sim.radar import FakeRadarUart
+    from benchctl.sim.chips.i2c import Fault
+    from benchctl.sim.chips.radar import FakeRadarUart
     from benchctl.sim.rng import Rng
     from drivers.ld2410 import LD2410
 

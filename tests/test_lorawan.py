@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 from bench.log import Log
 from bench.lorawan import LoRaLink
 from bench.queue import ReportQueue
-from benchctl.sim.flash import FakeBlock
-from benchctl.sim.modem import FakeRak3172
+from benchctl.sim.chips.flash import FakeBlock
+from benchctl.sim.chips.modem import FakeRak3172
+from benchctl.sim.network.server import NetworkServer
 from benchctl.sim.rng import Rng
-from benchctl.sim.server import NetworkServer
 from drivers.rak3172 import Rak3172
 
 

@@ -42,7 +42,7 @@ q.peek(); q.ack()
 again = ReportQueue(FileBlock(path, 10 * 64), 8)
 print(crc16(b"123456789", 9), len(again), again.dropped, again.peek())
 os.remove(path)
-from benchctl.sim.modem import FakeRak3172
+from benchctl.sim.chips.modem import FakeRak3172
 from benchctl.sim.rng import Rng
 from drivers.rak3172 import Rak3172
 modem = FakeRak3172(Rng(3))
@@ -59,7 +59,7 @@ modem.downlinks.append((11, "0202"))
 print(rak.join(now), run(), rak.send(now, 1, b"\x0c\xa7"), run(), rak.downlinks, modem.uplinks)
 from bench.lorawan import LoRaLink
 from bench.log import Log
-from benchctl.sim.flash import FakeBlock
+from benchctl.sim.chips.flash import FakeBlock
 out = []
 modem = FakeRak3172(Rng(9))
 queue = ReportQueue(FakeBlock(66 * 64), 64)

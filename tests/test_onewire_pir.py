@@ -4,9 +4,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from benchctl.sim.i2c import Fault
-from benchctl.sim.onewire import FakeDS18B20, FakeOneWire
-from benchctl.sim.pins import FakePin
+from benchctl.sim.chips.i2c import Fault
+from benchctl.sim.chips.onewire import FakeDS18B20, FakeOneWire
+from benchctl.sim.chips.pins import FakePin
 from benchctl.sim.rng import Rng
 from drivers.ds18b20 import DS18B20, crc8
 from drivers.pir import Pir
@@ -118,7 +118,7 @@ def test_pir_output_still_high_counts_as_motion():
 
 @given(st.binary(max_size=16))
 def test_table_crc8_agrees_with_the_bitwise_generator(data):
-    from benchctl.sim.onewire import crc8 as bitwise
+    from benchctl.sim.chips.onewire import crc8 as bitwise
 
     assert crc8(data) == bitwise(data)
     assert crc8(data + bytes([crc8(data)])) == 0

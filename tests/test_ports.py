@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from bench.config import Config
 from bench.log import Log
 from bench.ports import PortBank
-from benchctl.sim.pins import FakePin
+from benchctl.sim.chips.pins import FakePin
 from drivers.switch import LoadSwitch
 
 S = 1000

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from bench.files import FileBlock
 from bench.queue import ReportQueue, crc16
-from benchctl.sim.flash import FakeBlock
+from benchctl.sim.chips.flash import FakeBlock
 
 CAP = 8
 

@@ -7,7 +7,7 @@ import json
 from bench.log import Log
 from bench.radar_power import RadarPower
 from benchctl.replay import replay
-from benchctl.sim.pins import FakePin
+from benchctl.sim.chips.pins import FakePin
 from drivers.switch import LoadSwitch
 from test_plant import closed_loop_day
 

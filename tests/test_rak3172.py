@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from benchctl.sim.i2c import Fault
-from benchctl.sim.modem import FakeRak3172
+from benchctl.sim.chips.i2c import Fault
+from benchctl.sim.chips.modem import FakeRak3172
 from benchctl.sim.rng import Rng
 from drivers.rak3172 import Rak3172
 

@@ -12,7 +12,7 @@ from bench.queue import ReportQueue
 from bench.report import Report
 from bench.wifi import WifiLink
 from benchctl import codec
-from benchctl.sim.flash import FakeBlock
+from benchctl.sim.chips.flash import FakeBlock
 from test_mqtt import broker, client, until  # noqa: F401  (the Mosquitto fixture)
 
 STAT_IDLE, STAT_CONNECTING, STAT_NO_AP_FOUND, STAT_GOT_IP = 1000, 1001, 201, 1010  # network.WLAN on ESP32

@@ -43,7 +43,7 @@ def replay_tree(board: str | None = None) -> list[Path]:
     compiling source in the heap it is measuring. With `board`, only what its manifest names
     (and what the simulator imports): a module the board imports but its manifest lacks fails
     the replay as it would fail the board. Returns the folders for MICROPYPATH."""
-    sim = [HOST / "benchctl" / "__init__.py", *sorted((HOST / "benchctl" / "sim").glob("*.py")),
+    sim = [HOST / "benchctl" / "__init__.py", *sorted((HOST / "benchctl" / "sim").rglob("*.py")),
            *sorted((HOST / "benchctl" / "plant").glob("*.py"))]
     firmware = sorted(FIRMWARE.rglob("*.py"))
     target_dir = CACHE / "firmware"

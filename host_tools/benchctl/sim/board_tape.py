@@ -164,7 +164,7 @@ class Reader:
 class Played:
     """A device of the board, as the tape says it answered."""
 
-    IRQ_RISING = 1  # machine.Pin's, as sim/pins.py's FakePin has them
+    IRQ_RISING = 1  # machine.Pin's, as sim/chips/pins.py's FakePin has them
     IRQ_FALLING = 2
 
     def __init__(self, player, number):

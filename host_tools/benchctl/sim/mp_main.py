@@ -8,7 +8,7 @@ import json
 import sys
 
 from bench.queue import CAPACITY, block_bytes
-from benchctl.sim.flash import FakeBlock
+from benchctl.sim.chips.flash import FakeBlock
 
 _BLOCKS = 400  # days of report blocks kept
 

@@ -5,16 +5,16 @@
 from bench.hardware import Hardware
 from bench.provision import provisioned
 from bench.queue import CAPACITY, block_bytes
-from benchctl.sim.broker import FakeBroker, FakeWlan
-from benchctl.sim.flash import FakeBlock, FakeFlash
-from benchctl.sim.i2c import FakeI2C, Fault
-from benchctl.sim.ina import FakeINA219, FakeINA226, FakeINA3221
-from benchctl.sim.modem import FakeRak3172
-from benchctl.sim.onewire import FakeDS18B20, FakeOneWire
-from benchctl.sim.pins import FakePin, FakePwm
-from benchctl.sim.radar import FakeRadarUart
+from benchctl.sim.chips.flash import FakeBlock, FakeFlash
+from benchctl.sim.chips.i2c import FakeI2C, Fault
+from benchctl.sim.chips.ina import FakeINA219, FakeINA226, FakeINA3221
+from benchctl.sim.chips.modem import FakeRak3172
+from benchctl.sim.chips.onewire import FakeDS18B20, FakeOneWire
+from benchctl.sim.chips.pins import FakePin, FakePwm
+from benchctl.sim.chips.radar import FakeRadarUart
+from benchctl.sim.network.broker import FakeBroker, FakeWlan
+from benchctl.sim.network.server import NetworkServer
 from benchctl.sim.rng import Rng
-from benchctl.sim.server import NetworkServer
 from benchctl.sim.signals import End, Reset
 from benchctl.sim.world_inputs import InputSide
 from benchctl.sim.world_plant import PlantSide

@@ -1,6 +1,6 @@
 # What the trace does to the world: channels set the fake chips (or the plant's environment),
 # events reach the console, the radio and the fault switches. A part of World (sim/world.py).
-from benchctl.sim.i2c import Fault
+from benchctl.sim.chips.i2c import Fault
 from benchctl.sim.signals import Reset
 
 _ENVIRONMENT = ("poa_wm2", "qi_demand_w", "sitting", "rain")  # and portN_demand_a

@@ -2,7 +2,7 @@
 # an MQTT 3.1.1 broker answering at packet level over a fake non-blocking socket: CONNACK,
 # PUBACK for QoS 1, SUBACK, PINGRESP, and the trace's downlinks published on benches/<id>/cmd.
 # The world sets `link_up`; every PUBLISH the bench makes goes to `on_publish`.
-from benchctl.sim.i2c import Fault
+from benchctl.sim.chips.i2c import Fault
 
 _EAGAIN = 11
 _CONNECT_MS = 3000  # association and DHCP

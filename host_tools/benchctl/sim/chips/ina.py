@@ -1,7 +1,7 @@
 # Fake TI power monitors that compute their registers the way the datasheets say: INA226
 # (SBOS547A 7.5-7.6), INA219 (SBOS448G 8.5-8.6) and INA3221 (SBOS576B 8.6). The world sets the
 # true bus voltage (uV) and current (uA) through the fitted shunt (uohm).
-from benchctl.sim.i2c import RegisterChip
+from benchctl.sim.chips.i2c import RegisterChip
 
 
 def _clamp16(value):

@@ -1,6 +1,6 @@
 # A fake HLK-LD2410 on a fake UART: it reports 10 basic frames a second (protocol V1.02 2.3);
 # the UART's receive buffer keeps the newest `rxbuf` bytes, which a read returns in order.
-from benchctl.sim.i2c import Fault
+from benchctl.sim.chips.i2c import Fault
 
 _FRAME_MS = 100
 

@@ -3,7 +3,7 @@
 # air and the receive windows, and a queued downlink as +EVT:RX_1. The world sets `link_up`
 # and `sf`; every frame the modem puts on the air is kept in `uplinks`.
 from bench.airtime import airtime_us, phy_airtime_us
-from benchctl.sim.i2c import Fault
+from benchctl.sim.chips.i2c import Fault
 
 _JOIN_MS = 6000  # join request, then JoinAccept in RX1 (5 s) or RX2 (6 s)
 _RX_WINDOWS_MS = 2000  # RX1 at 1 s, RX2 at 2 s after the uplink
