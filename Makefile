@@ -45,13 +45,13 @@ pytest: $(STAMP) ## The test suite (pytest + hypothesis, both engines)
 	$(BIN)/pytest -q tests
 
 bench: $(STAMP) ## Benchmarks: telemetry, flashing, occupancy against ground truth, energy (December and a year), replay speed, MicroPython heap, board RAM (32-bit)
-	$(BIN)/python -m benchctl.benchmarks
+	$(BIN)/python -m benchctl.figures.benchmarks
 
 firmware: $(STAMP) ## The firmware frozen into an image: make firmware BOARD=esp32-rak3172 PORT_BOARD=ESP32_GENERIC MICROPYTHON=DIR (the port's toolchain; docs/boards.md)
 	$(BIN)/python -m benchctl.freeze $(BOARD) --port-board $(PORT_BOARD) --micropython $(MICROPYTHON)
 
 energy: $(STAMP) ## The energy benchmark alone: December, a year, ten winters against the perfect-foresight bound (about 30 min)
-	$(BIN)/python -m benchctl.energy
+	$(BIN)/python -m benchctl.figures.energy
 
 size: $(STAMP) ## Panel, battery and heater for a Smiltene winter (benchctl size), table and plot in build/bench/energy/size
 	$(BIN)/benchctl size
@@ -63,10 +63,10 @@ fuzz: $(STAMP) ## The fuzz suite (property tests over every parser), run longer 
 	set -o pipefail; HYPOTHESIS_PROFILE=long $(BIN)/pytest -q -m fuzz --hypothesis-show-statistics tests | grep -E "passing|passed|failed"
 
 soak: $(STAMP) ## A seeded year of faults of every kind, replayed under MicroPython (about 10 min)
-	$(BIN)/python -m benchctl.soak 365
+	$(BIN)/python -m benchctl.figures.soak 365
 
 reliability: $(STAMP) ## The reliability report: fault matrix, the year's soak, fuzz; a table for the README
-	$(BIN)/python -m benchctl.reliability 365
+	$(BIN)/python -m benchctl.figures.reliability 365
 
 clean: ## Remove .venv and outputs
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -27,7 +27,7 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "fuzz: a property test over input the world can reach (make fuzz runs "
                                        "them longer)")
     config.addinivalue_line("markers", "board_heap: waits for the boards' 30-day RAM ceilings, which run on the "
-                                       "second core beside the other tests (benchctl/board_heap.py)")
+                                       "second core beside the other tests (benchctl/figures/board_heap.py)")
 
 
 @pytest.hookimpl(trylast=True)  # after -k and -m have deselected what they do
@@ -39,7 +39,7 @@ def pytest_collection_modifyitems(config, items):
     if not waiting:
         return
     items[:] = [item for item in items if item not in waiting] + waiting
-    from benchctl.board_ram import I386, interpreter_32bit
+    from benchctl.figures.board_ram import I386, interpreter_32bit
 
     if interpreter_32bit() is None:
         config.board_heap = f"{I386} is absent"
@@ -52,7 +52,7 @@ def pytest_collection_modifyitems(config, items):
     log = open(out.with_suffix(".log"), "w")  # noqa: SIM115 - open while the process runs
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(str(ROOT / p) for p in ("host_tools", "firmware",
                                                                             "host_tools/benchctl/shim")))
-    proc = subprocess.Popen([sys.executable, "-m", "benchctl.board_heap", "--out", str(out)], stdout=log,
+    proc = subprocess.Popen([sys.executable, "-m", "benchctl.figures.board_heap", "--out", str(out)], stdout=log,
                             stderr=subprocess.STDOUT, env=env, cwd=ROOT)
     config.board_heap = (proc, out, log)
 

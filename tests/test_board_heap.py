@@ -1,6 +1,6 @@
 """Each board's firmware runs 30 days in its stock heap less 20 %, on 32 bits, with nothing of
 the simulator in the heap: a board tape (sim/board_tape.py) records what the devices answered
-in a CPython replay, and the firmware alone plays it back (benchctl/board_heap.py)."""
+in a CPython replay, and the firmware alone plays it back (benchctl/figures/board_heap.py)."""
 
 import io
 import json
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchctl import board_heap, board_ram
 from benchctl.board_schema import BoardError, check
+from benchctl.figures import board_heap, board_ram
 from benchctl.paths import BOARDS
 from benchctl.replay import replay
 from benchctl.sim import board_tape

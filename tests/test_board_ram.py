@@ -1,9 +1,9 @@
-"""Board RAM is measured on a MicroPython of the boards' word size (benchctl/board_ram.py):
+"""Board RAM is measured on a MicroPython of the boards' word size (benchctl/figures/board_ram.py):
 the 32-bit unix port beside the project, or, where it is absent, a skip that names it."""
 
 import pytest
 
-from benchctl import board_ram
+from benchctl.figures import board_ram
 from benchctl.replay import micropython_binary
 
 

@@ -1,4 +1,4 @@
-"""The perfect-foresight bound (benchctl.bound, docs/energy.md): on hand-made hours whose
+"""The perfect-foresight bound (benchctl.figures.bound, docs/energy.md): on hand-made hours whose
 answer is known, and as a bound — no policy on the same reduced plant, fixed threshold or
 always on, does better in its order (time powered, then brownouts, then phone energy)."""
 
@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from benchctl.bound import ACTIONS, Hours, Plant, best_fixed_threshold, fixed_threshold, run, solve
+from benchctl.figures.bound import ACTIONS, Hours, Plant, best_fixed_threshold, fixed_threshold, run, solve
 from benchctl.plant.params import check
 
 

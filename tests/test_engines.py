@@ -102,7 +102,7 @@ def test_engines_agree_on_the_summary_of_a_recorded_console_trace(tmp_path):
 def test_the_bench_heap_does_not_grow_from_day_to_day(tmp_path):
     """Nine days (the three bundled days, three times) under MicroPython: once the lists of
     recent sessions are full, each cycle of three days holds the same live heap."""
-    from benchctl.benchmarks import build
+    from benchctl.figures.benchmarks import build
 
     trace = build(9, "nine-days.jsonl.gz", tmp_path)
     days = replay(str(trace), None, engine="micropython", heap=True).heap["blocks"]

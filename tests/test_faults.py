@@ -6,7 +6,7 @@ within one report interval after the fault ends, and every report is accounted f
 
 import pytest
 
-from benchctl.reliability import FAULT_S, FAULT_START_S, REPORT_S, fault_day, health_frames, reports
+from benchctl.figures.reliability import FAULT_S, FAULT_START_S, REPORT_S, fault_day, health_frames, reports
 from benchctl.replay import replay
 from conftest import write_trace
 

@@ -7,7 +7,7 @@ import json
 import re
 
 from bench.loop import run as loop_run
-from benchctl.reliability import health_frames
+from benchctl.figures.reliability import health_frames
 from benchctl.replay import replay
 from conftest import write_trace
 

@@ -137,7 +137,7 @@ print(gc.mem_alloc() - before, bench.said)
 def test_line_noise_on_the_console_leaves_no_trace_in_the_heap():
     # 2,000 distinct unknown verbs: looked up in a fixed table, none becomes a qstr for good
     # (each would cost its bytes for as long as the bench runs).
-    from benchctl.board_ram import interpreter_32bit
+    from benchctl.figures.board_ram import interpreter_32bit
 
     done = subprocess.run([interpreter_32bit() or micropython_binary(), "-c", LINE_NOISE], capture_output=True,
                           text=True, check=True, env={"MICROPYPATH": f"{ROOT / 'firmware'}"})

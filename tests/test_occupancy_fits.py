@@ -145,7 +145,7 @@ def test_a_radar_that_freezes_mid_day_is_found_by_the_question_it_cannot_answer(
 
 
 def test_the_benchmarks_truth_joins_short_gaps_and_drops_passers_by_and_its_score_can_fail():
-    from benchctl.occupancy import found, score, truth
+    from benchctl.figures.occupancy import found, score, truth
 
     records = [{"t": 0, "sitting": 0}, {"t": 100, "sitting": 1}, {"t": 700, "sitting": 0},
                {"t": 760, "sitting": 2}, {"t": 1300, "sitting": 0}, {"t": 2000, "sitting": 1}, {"t": 2010, "sitting": 0}]
@@ -167,7 +167,7 @@ def test_any_sitting_pattern_is_counted_once_each_never_split_never_overlapping(
     """Random sittings (gap before, length), with the PIR's noise and the radar's view modelled
     from the ground truth: each sitting the truth holds is found once, never split in two, and
     found sittings never overlap or exceed the time the bench was occupied."""
-    from benchctl.occupancy import found, score, truth
+    from benchctl.figures.occupancy import found, score, truth
 
     tmp = tmp_path_factory.mktemp("pattern")
     records, t = [], 0
@@ -192,7 +192,7 @@ def test_any_sitting_pattern_is_counted_once_each_never_split_never_overlapping(
 
 @pytest.fixture(scope="module")
 def two_days_of_each_fit():
-    from benchctl import occupancy
+    from benchctl.figures import occupancy
 
     return occupancy.measure(days=2)
 
@@ -203,7 +203,7 @@ def two_days_of_each_fit():
 def test_each_fit_finds_the_sittings_synths_ground_truth_holds(two_days_of_each_fit, weather, fit):
     # Two closed-loop days from `benchctl synth` per weather, as the occupancy benchmark runs a
     # week: sun and clouds trip the PIR, rain gives the radar ghosts; the failures start mid-trace.
-    from benchctl import occupancy
+    from benchctl.figures import occupancy
 
     row = next(r for r in two_days_of_each_fit if r["weather"] == weather and r["fit"] == fit)
     want, _ = occupancy.goal(row)

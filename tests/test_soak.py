@@ -4,7 +4,7 @@ nonsense and mangled downlinks, under the real MicroPython port. Nothing raises 
 loop, every report is accounted for, and the heap stops growing once the queue has filled.
 `make soak` runs the whole year."""
 
-from benchctl.soak import soak
+from benchctl.figures.soak import soak
 
 
 def test_thirty_days_of_everything_going_wrong_under_micropython():

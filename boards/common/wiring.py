@@ -70,7 +70,7 @@ def build(sleep):
     if board.get("gc_threshold_bytes"):
         # A heap collected only once it is full fragments: after days, a 512-byte allocation
         # fails with 20 KB free in pieces. A collection after every so many bytes allocated
-        # keeps it whole (measured by benchctl/board_heap.py; docs/boards.md, "RAM").
+        # keeps it whole (measured by benchctl/figures/board_heap.py; docs/boards.md, "RAM").
         gc.threshold(board["gc_threshold_bytes"])
     store = FileStore()
     console = UsbConsole()

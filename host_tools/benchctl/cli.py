@@ -378,7 +378,7 @@ def do_virtual(argv: list[str]) -> int:
 
 
 def do_size(argv: list[str]) -> int:
-    from benchctl.size import main as size
+    from benchctl.figures.size import main as size
 
     return size(argv)
 

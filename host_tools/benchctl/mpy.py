@@ -77,7 +77,7 @@ _PLAYER = ("__init__.py", "sim/__init__.py", "sim/board_tape.py", "sim/board_pla
 
 def board_tree(board: str) -> list[Path]:
     """Exactly the board's manifest as .mpy files, and the board tape's player beside it
-    (benchctl/board_heap.py): nothing of the simulator. Returns the folders for MICROPYPATH."""
+    (benchctl/figures/board_heap.py): nothing of the simulator. Returns the folders for MICROPYPATH."""
     from benchctl import manifest
 
     wanted = {t for t in manifest.read(board).files if "/" in t}

@@ -1,4 +1,4 @@
-# Entry point of a board tape's playback under a MicroPython unix port (benchctl/board_heap.py):
+# Entry point of a board tape's playback under a MicroPython unix port (benchctl/figures/board_heap.py):
 # the firmware alone, as a board holds it, with the live heap measured after gc.collect() at
 # every status report. What the playback itself holds (the interpreter's start, this script,
 # the tape's reader and its buffer) is made first and measured: the host gives the heap that

@@ -1,6 +1,6 @@
 """The winter matrix of `make energy` (docs/energy.md): closed-loop winters, November to March,
 on benches of every size and fit, each replayed with the firmware and with the best fixed
-threshold chosen in hindsight, beside the perfect-foresight bound (benchctl.bound). Prints the
+threshold chosen in hindsight, beside the perfect-foresight bound (benchctl.figures.bound). Prints the
 table, checks the goals, draws the plots. Figures, never a pass/fail test."""
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def trace_of(w: Winter) -> Path:
 
 
 def _bound(w: Winter) -> dict[str, Any]:
-    from benchctl.bound import Hours, best_fixed_threshold, solve
+    from benchctl.figures.bound import Hours, best_fixed_threshold, solve
 
     hours = Hours.of(str(trace_of(w)))
     best = solve(hours)
@@ -219,7 +219,7 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
 
 
 def report(rows: list[dict[str, Any]]) -> None:
-    from benchctl.energy import print_table
+    from benchctl.figures.energy import print_table
 
     print(f"winters: {len(rows)} closed-loop winters, {START[:10]} + {DAYS} days, firmware and the best fixed "
           "threshold in hindsight against the perfect-foresight bound")

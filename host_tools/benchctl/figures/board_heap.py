@@ -73,7 +73,7 @@ def ceiling(board: str) -> int:
 
 
 def _trace(days: int, folder: Path) -> Path:
-    from benchctl.benchmarks import build
+    from benchctl.figures.benchmarks import build
 
     folder.mkdir(parents=True, exist_ok=True)
     return build(days, f"month-{days}-events.jsonl.gz", folder, keep_events=True)
@@ -206,7 +206,7 @@ def check(boards: list[str], interpreter: str, out: Path) -> dict:
 
 def report() -> None:
     """`make bench`'s board heap section: per board, what its firmware holds and the heap it needs."""
-    from benchctl.board_ram import BOARDS_ON_BENCHES, import_cost, interpreter_32bit
+    from benchctl.figures.board_ram import BOARDS_ON_BENCHES, import_cost, interpreter_32bit
     from benchctl.replay import micropython_binary
 
     interpreter = interpreter_32bit()
@@ -245,9 +245,9 @@ def report() -> None:
 def main(argv: list[str]) -> int:
     import argparse
 
-    from benchctl.board_ram import BOARDS_ON_BENCHES, interpreter_32bit
+    from benchctl.figures.board_ram import BOARDS_ON_BENCHES, interpreter_32bit
 
-    parser = argparse.ArgumentParser(prog="python -m benchctl.board_heap", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchctl.figures.board_heap", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", required=True, help="the JSON file the figures go to")
     parser.add_argument("boards", nargs="*", default=list(BOARDS_ON_BENCHES))
     args = parser.parse_args(argv)

@@ -1,4 +1,4 @@
-"""`make bench`: telemetry on the air, the energy benchmark (benchctl.energy), replay speed on
+"""`make bench`: telemetry on the air, the energy benchmark (benchctl.figures.energy), replay speed on
 CPython and the firmware's heap under MicroPython, printed as figures. Never a pass/fail test:
 these machines are shared, and timing is noise there.
 
@@ -220,10 +220,10 @@ def flashing() -> None:
 
 
 def main() -> int:
-    from benchctl.board_heap import report as board_heap
-    from benchctl.board_ram import report as board_ram
-    from benchctl.energy import bench as energy
-    from benchctl.occupancy import main as occupancy
+    from benchctl.figures.board_heap import report as board_heap
+    from benchctl.figures.board_ram import report as board_ram
+    from benchctl.figures.energy import bench as energy
+    from benchctl.figures.occupancy import main as occupancy
 
     telemetry()
     print()

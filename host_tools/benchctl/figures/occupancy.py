@@ -1,4 +1,4 @@
-"""`make bench`, its occupancy section (also `python -m benchctl.occupancy`): how well the bench
+"""`make bench`, its occupancy section (also `python -m benchctl.figures.occupancy`): how well the bench
 counts sittings, against the ground truth (`sitting`) of `benchctl synth` traces, for each
 sensor fit and failure, in sun and clouds (which trip the PIR) and in rain (which gives the
 radar ghosts). Figures, never a pass/fail test: the goals are printed beside them."""

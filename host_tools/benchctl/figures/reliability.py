@@ -101,7 +101,7 @@ def fuzz() -> int:
 
 
 def main(argv: list[str]) -> int:
-    from benchctl.soak import soak
+    from benchctl.figures.soak import soak
 
     days = int(argv[0]) if argv else 365
     m = matrix()

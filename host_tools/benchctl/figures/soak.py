@@ -1,7 +1,7 @@
 """The soak: a long trace — the bundled synthetic Smiltene year by default, in closed loop —
 with seeded faults of every kind woven in: sensor faults on every role and kind, link outages
 from an hour to ten days, resets of every cause (a third of them tearing a flash write),
-nonsense and commands on the console, mangled and valid downlinks. `python -m benchctl.soak`
+nonsense and commands on the console, mangled and valid downlinks. `python -m benchctl.figures.soak`
 replays it under the real MicroPython port and checks that nothing crashed, the heap did not
 grow, and every report is accounted for."""
 

@@ -1,6 +1,6 @@
 """`benchctl size`: which panel, battery and heater keep a Smiltene bench reporting through the
 winter, and how many phone top-ups a day each size can give (docs/energy.md). Synthetic winters
-(November to March, seeded), each solved with the perfect-foresight bound (benchctl.bound) with
+(November to March, seeded), each solved with the perfect-foresight bound (benchctl.figures.bound) with
 phones always waiting in the day; a table, a CSV and a plot."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ _BASE_WP = 100  # the winters are made with this panel; the panel's power scales
 
 
 def winter_hours(seed: int, start: str, days: int):
-    from benchctl.bound import Hours
+    from benchctl.figures.bound import Hours
     from benchctl.synth.synth import write
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -48,7 +48,7 @@ def sized(hours, panel_wp: int, battery_wh: int, heater_w: int, initial_soc: flo
 
 
 def _solve(args: tuple[Any, int, int, int, float]) -> dict[str, Any]:
-    from benchctl.bound import solve
+    from benchctl.figures.bound import solve
 
     hours, panel, battery, heater, soc = args
     o = solve(sized(hours, panel, battery, heater, soc), nq=81, t_step=2.0)
@@ -126,7 +126,7 @@ def _ints(text: str) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from benchctl.energy import print_table
+    from benchctl.figures.energy import print_table
     from benchctl.plant.params import check
 
     p = argparse.ArgumentParser(prog="benchctl size", description=__doc__.split("\n\n")[0])

@@ -137,7 +137,7 @@ def bench(traces: list[str] | None = None, workers: int = 2) -> list[dict[str, A
 
 
 def main() -> int:
-    from benchctl import winters
+    from benchctl.figures import winters
 
     if sys.argv[1:] == ["winters"]:
         winters.report(winters.run())
