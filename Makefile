@@ -48,7 +48,7 @@ bench: $(STAMP) ## Benchmarks: telemetry, flashing, occupancy against ground tru
 	$(BIN)/python -m benchctl.figures.benchmarks
 
 firmware: $(STAMP) ## The firmware frozen into an image: make firmware BOARD=esp32-rak3172 PORT_BOARD=ESP32_GENERIC MICROPYTHON=DIR (the port's toolchain; docs/boards.md)
-	$(BIN)/python -m benchctl.freeze $(BOARD) --port-board $(PORT_BOARD) --micropython $(MICROPYTHON)
+	$(BIN)/python -m benchctl.flash.freeze $(BOARD) --port-board $(PORT_BOARD) --micropython $(MICROPYTHON)
 
 energy: $(STAMP) ## The energy benchmark alone: December, a year, ten winters against the perfect-foresight bound (about 30 min)
 	$(BIN)/python -m benchctl.figures.energy

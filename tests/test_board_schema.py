@@ -62,7 +62,8 @@ def test_any_json_in_any_key_is_a_board_or_a_board_error(path, key, value):
 
 
 def test_replay_and_flash_refuse_a_board_that_breaks_its_schema(tmp_path, monkeypatch):
-    from benchctl import preflight, replay
+    from benchctl import replay
+    from benchctl.flash import preflight
 
     fake = tmp_path / "boards"
     (fake / "odd").mkdir(parents=True)

@@ -11,7 +11,7 @@ import pytest
 import serial
 
 from benchctl.cli import main
-from benchctl.fleet import Options, Row, flash_one
+from benchctl.flash.fleet import Options, Row, flash_one
 
 APPKEY = "5EC12E7A99EE0000000000000000C0DE"
 KEYS = {"deveui": "AC1F09FFFE000050", "joineui": "70B3D57ED0000001", "appkey": APPKEY}
@@ -28,7 +28,7 @@ def flashed(bench_board, tmp_path):
 def board_files(board):
     """What the flash put there: the firmware, the id, the configuration and keys (the running
     bench's own state files change as it runs)."""
-    from benchctl.flash import STATE_FILES
+    from benchctl.flash.deploy import STATE_FILES
 
     return {str(p.relative_to(board.root)): p.read_bytes() for p in board.root.rglob("*")
             if p.is_file() and p.name not in STATE_FILES}
@@ -107,7 +107,7 @@ def test_a_board_left_in_the_raw_repl_is_flashed_not_called_blank(flashed, tmp_p
 
 
 def test_the_staged_keys_are_the_technicians_alone_and_gone_after_the_flash(bench_board, tmp_path, monkeypatch):
-    from benchctl import fleet
+    from benchctl.flash import fleet
 
     seen = {}
     real_copy = fleet.copy
@@ -125,8 +125,8 @@ def test_the_staged_keys_are_the_technicians_alone_and_gone_after_the_flash(benc
 
 
 def test_a_failed_flash_leaves_the_bench_running_and_says_so(flashed, tmp_path, monkeypatch):
-    from benchctl import fleet
-    from benchctl.flash import FlashError
+    from benchctl.flash import fleet
+    from benchctl.flash.deploy import FlashError
 
     def broken(port, files):
         raise FlashError(f"{port}: 1 file(s) differ on the board after copying")
@@ -157,7 +157,7 @@ EXAMPLES = __import__("conftest").ROOT / "docs" / "examples"
 
 @pytest.mark.parametrize("name", ["fleet.csv", "fleet.toml"])
 def test_the_example_inventories_and_secrets_pass_every_check(name, tmp_path):
-    from benchctl.fleet import inventory, preflight
+    from benchctl.flash.fleet import inventory, preflight
 
     rows = inventory(EXAMPLES / name, EXAMPLES / "secrets.toml")
     assert [(r.bench, r.board) for r in rows] == [("SM-101", "esp32-rak3172"), ("SM-102", "esp32-wifi"),
@@ -170,8 +170,8 @@ def test_the_example_inventories_and_secrets_pass_every_check(name, tmp_path):
 @pytest.mark.parametrize(("secrets", "board"), [("SM-042.secrets.json", "esp32-rak3172"),
                                                 ("SM-050.secrets.json", "esp32-wifi")])
 def test_the_example_secrets_for_one_bench_fit_their_radio(secrets, board, tmp_path):
-    from benchctl.fleet import preflight, read_secrets
-    from benchctl.preflight import read_config
+    from benchctl.flash.fleet import preflight, read_secrets
+    from benchctl.flash.preflight import read_config
 
     row = Row("SM-1", board, "/dev/ttyUSB0", read_config(EXAMPLES / "config.json"), read_secrets(EXAMPLES / secrets))
     preflight([row], Options(tmp_path), secrets)
@@ -216,7 +216,7 @@ def test_a_second_flash_or_a_console_on_the_same_port_is_told_the_port_is_busy(f
     import time
 
     from benchctl.console import Console, run
-    from benchctl.flash import FlashError
+    from benchctl.flash.deploy import FlashError
     from benchctl.ports import Claim
 
     before = board_files(flashed)

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from benchctl.flash import FlashError, deploy, stage, verify
+from benchctl.flash.deploy import FlashError, deploy, stage, verify
 from benchctl.virtual.board import VirtualBoard
 
 APPKEY = "5EC12E7A99EE0000000000000000C0DE"  # a LoRaWAN AppKey: on the board, never in any output
@@ -81,7 +81,7 @@ def test_benchctl_flash_boots_the_bench_and_never_prints_the_secrets(bench_board
 
 
 def test_flashing_again_copies_nothing_and_the_bench_boots_again(bench_board, tmp_path):
-    from benchctl.fleet import Options, Row, flash_one
+    from benchctl.flash.fleet import Options, Row, flash_one
 
     row, opts = Row("SM-051", "virtual", bench_board.device), Options(tmp_path / "work")
     first = flash_one(row, opts)
@@ -130,8 +130,8 @@ def test_a_row_of_benches_from_an_inventory_is_flashed_at_once_with_a_table(tmp_
 
 
 def test_a_toml_inventory_names_the_same_benches_and_a_port_listed_twice_is_refused(tmp_path):
-    from benchctl.fleet import Options, inventory, preflight
-    from benchctl.preflight import PreflightError
+    from benchctl.flash.fleet import Options, inventory, preflight
+    from benchctl.flash.preflight import PreflightError
 
     inv = tmp_path / "fleet.toml"
     inv.write_text('[[bench]]\nbench = "SM-1"\nboard = "virtual"\nport = "/dev/ttyX"\n\n'
@@ -148,8 +148,8 @@ def test_a_toml_inventory_names_the_same_benches_and_a_port_listed_twice_is_refu
 def test_on_a_terminal_each_board_has_a_bar_redrawn_in_place_and_in_a_log_a_line_per_step():
     import io
 
-    from benchctl.flash_view import FlashView
-    from benchctl.fleet import Row
+    from benchctl.flash.fleet import Row
+    from benchctl.flash.view import FlashView
 
     rows = [Row("SM-1", "virtual", "/dev/pts/7"), Row("SM-2", "virtual", "/dev/pts/8")]
     screen = io.StringIO()
@@ -177,7 +177,7 @@ def test_a_bad_inventory_is_named_by_file_and_line(tmp_path, capsys):
 
 
 def test_a_raw_repl_that_does_not_answer_at_first_is_tried_once_more(tmp_path, monkeypatch):
-    import benchctl.flash as flash
+    import benchctl.flash.deploy as flash
 
     calls = tmp_path / "calls"
     fake = tmp_path / "mpremote"
@@ -194,7 +194,7 @@ def test_a_raw_repl_that_does_not_answer_at_first_is_tried_once_more(tmp_path, m
 
 
 def test_a_board_flashed_as_another_bench_keeps_nothing_of_the_old_one(bench_board, tmp_path):
-    from benchctl.fleet import Options, Row, flash_one
+    from benchctl.flash.fleet import Options, Row, flash_one
 
     opts = Options(tmp_path / "work")
     flash_one(Row("SM-060", "virtual", bench_board.device, {"report_interval_s": 1800}, {"appkey": APPKEY}),
@@ -233,7 +233,7 @@ def test_a_port_another_program_holds_is_busy(board, tmp_path):
 
 
 def test_a_file_that_differs_after_copying_is_a_verification_error(board, tmp_path):
-    from benchctl.flash import check
+    from benchctl.flash.deploy import check
 
     files = stage("esp32-rak3172", "SM-072", tmp_path / "stage")
     deploy(board.device, tmp_path / "stage", files)

@@ -1,5 +1,5 @@
 """`make firmware`: the board's manifest handed to MicroPython's own build as FROZEN_MANIFEST,
-after every prerequisite is checked and named (benchctl/freeze.py). This machine has no
+after every prerequisite is checked and named (benchctl/flash/freeze.py). This machine has no
 ESP-IDF, so the port's build is a stand-in `make` on PATH that records how it was called."""
 
 import os
@@ -7,8 +7,8 @@ import stat
 
 import pytest
 
-from benchctl import freeze
-from benchctl.freeze import FreezeError, plan
+from benchctl.flash import freeze
+from benchctl.flash.freeze import FreezeError, plan
 
 
 def _checkout(tmp_path):

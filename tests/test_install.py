@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from benchctl import install
-from benchctl.flash import FlashError
+from benchctl.flash import install
+from benchctl.flash.deploy import FlashError
 from benchctl.virtual.board import VirtualBoard
 from esp_rom import FakeEspRom
 

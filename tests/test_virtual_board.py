@@ -72,8 +72,8 @@ def console_says(device, *commands, seconds=2.0):
 
 
 def test_the_flashed_virtual_board_is_a_bench_that_reboots_and_stops_for_ctrl_c(bench_board, tmp_path):
-    from benchctl.banner import BannerError, await_banner
-    from benchctl.fleet import Options, Row, flash_one
+    from benchctl.flash.banner import BannerError, await_banner
+    from benchctl.flash.fleet import Options, Row, flash_one
 
     flash_one(Row("SM-090", "virtual", bench_board.device), Options(tmp_path / "work"))
     said = console_says(bench_board.device, "status", "reboot", seconds=4)
@@ -86,7 +86,7 @@ def test_the_flashed_virtual_board_is_a_bench_that_reboots_and_stops_for_ctrl_c(
 
 
 def test_a_main_py_that_stops_before_the_bench_starts_is_named_at_once(board):
-    from benchctl.banner import BannerError, await_banner
+    from benchctl.flash.banner import BannerError, await_banner
 
     (board.root / "main.py").write_text("import no_such_module\n")
     with pytest.raises(BannerError, match=r"main\.py stopped before the bench started \(ImportError: no module named "
@@ -95,7 +95,7 @@ def test_a_main_py_that_stops_before_the_bench_starts_is_named_at_once(board):
 
 
 def test_the_trace_running_out_leaves_the_sensors_as_they_were_and_the_bench_running(tmp_path):
-    from benchctl.fleet import Options, Row, flash_one
+    from benchctl.flash.fleet import Options, Row, flash_one
     from benchctl.virtual.surroundings import prepare
     from conftest import write_trace
 
@@ -124,7 +124,7 @@ def test_benchctl_virtual_starts_a_board_and_names_a_bad_trace(tmp_path, capsys)
 
 
 def test_a_bench_that_cannot_start_is_named_by_the_banner_wait(board):
-    from benchctl.banner import BannerError, await_banner
+    from benchctl.flash.banner import BannerError, await_banner
 
     (board.root / "main.py").write_text(
         "import time\nprint('bench cannot start: OSError: I2C bus stuck low; restarting in 5 s')\ntime.sleep(30)\n")
@@ -136,7 +136,7 @@ def test_a_bench_that_cannot_start_is_named_by_the_banner_wait(board):
 def test_output_nobody_reads_is_dropped_and_counted_never_a_frozen_board(tmp_path):
     # The console over the socket reads; the terminal nobody opened cannot: what it would have
     # held is dropped and counted, and the board goes on, as one on a USB-serial adapter does.
-    from benchctl.flash import mpremote
+    from benchctl.flash.deploy import mpremote
     from benchctl.virtual.board import VirtualBoard
     from conftest import free_port
 
@@ -202,7 +202,7 @@ def test_a_flash_longer_than_the_watchdog_keeps_the_running_bench_alive(tmp_path
     # The watchdog keeps counting once mpremote's Ctrl-C has stopped the loop, and a flash of
     # a new firmware takes longer than this one's 0.7 s. main.py's keep_alive, which the flash
     # calls first (install.KEEP_ALIVE), holds it.
-    from benchctl.fleet import Options, Row, flash_one
+    from benchctl.flash.fleet import Options, Row, flash_one
     from benchctl.virtual.surroundings import prepare
     from conftest import TRACES
 

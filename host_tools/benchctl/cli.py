@@ -284,10 +284,10 @@ def do_flash(argv: list[str]) -> int:
                    help="remove the board's config.json or network.json when no new one is given (else kept); "
                         "repeat for both")
     args = p.parse_args(argv)
-    from benchctl.flash_view import FlashView
-    from benchctl.fleet import Options, Row, flash_fleet, inventory, preflight, read_secrets
+    from benchctl.flash.fleet import Options, Row, flash_fleet, inventory, preflight, read_secrets
+    from benchctl.flash.preflight import PreflightError, read_config
+    from benchctl.flash.view import FlashView
     from benchctl.paths import REPO
-    from benchctl.preflight import PreflightError, read_config
 
     opts = Options(REPO / "build" / "flash", Path(args.micropython) if args.micropython else None, args.download,
                    Path(args.uf2_drive) if args.uf2_drive else None, remove=tuple(args.remove or ()),

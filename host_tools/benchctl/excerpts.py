@@ -65,8 +65,8 @@ def flash_one(tmp: Path) -> str:
 def flash_fleet(tmp: Path) -> str:
     """docs/technician.md: an inventory of four, three virtual boards and a missing port; the
     first board had been SM-042, with a configuration."""
-    from benchctl.fleet import Options, Row
-    from benchctl.fleet import flash_one as flash
+    from benchctl.flash.fleet import Options, Row
+    from benchctl.flash.fleet import flash_one as flash
 
     boards = _bench_boards(tmp, 3, 60)
     for b in boards:
@@ -106,8 +106,8 @@ def virtual_start(tmp: Path) -> str:
 def console_record(tmp: Path) -> str:
     """docs/console.md: a bench recorded for six seconds at 30 times real time (what it says
     depends on when the console came in: this excerpt is regenerated, never compared)."""
-    from benchctl.fleet import Options, Row
-    from benchctl.fleet import flash_one as flash
+    from benchctl.flash.fleet import Options, Row
+    from benchctl.flash.fleet import flash_one as flash
 
     [board] = _bench_boards(tmp, 1, 30)
     name = f"SM-042-{time.strftime('%Y-%m-%d')}.jsonl"

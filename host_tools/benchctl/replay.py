@@ -40,7 +40,7 @@ class Result:
 
 def load_board(name: str) -> dict[str, Any]:
     """boards/<name>/board.json, checked against its schema (the same check as flash's)."""
-    from benchctl.preflight import PreflightError, board_spec
+    from benchctl.flash.preflight import PreflightError, board_spec
 
     try:
         return board_spec(name)
@@ -56,7 +56,7 @@ def effective_config(trace: Trace, config_file: str | None) -> tuple[dict[str, A
     overrides: dict[str, Any] = dict(trace.header.config)
     where = f"{trace.name}:{trace.header.line}: config"
     if config_file is not None:
-        from benchctl.preflight import PreflightError, read_config
+        from benchctl.flash.preflight import PreflightError, read_config
 
         try:
             extra = read_config(Path(config_file))

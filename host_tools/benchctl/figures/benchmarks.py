@@ -174,8 +174,8 @@ def flashing() -> None:
     import tempfile
     from concurrent.futures import ThreadPoolExecutor
 
-    from benchctl.flash import deploy, stage
-    from benchctl.fleet import Options, Row, flash_fleet, flash_one
+    from benchctl.flash.deploy import deploy, stage
+    from benchctl.flash.fleet import Options, Row, flash_fleet, flash_one
     from benchctl.paths import DEMO_TRACE
     from benchctl.virtual.board import VirtualBoard
     from benchctl.virtual.surroundings import prepare

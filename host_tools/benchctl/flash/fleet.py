@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchctl import banner, install
-from benchctl.flash import FlashError, check, check_secrets, copy, stage, tidy
-from benchctl.ports import Claim, PortError
-from benchctl.preflight import (
+from benchctl.flash import banner, install
+from benchctl.flash.deploy import FlashError, check, check_secrets, copy, stage, tidy
+from benchctl.flash.preflight import (
     PreflightError,
     board_spec,
     check_columns,
@@ -26,6 +25,7 @@ from benchctl.preflight import (
     check_image,
     read_config,
 )
+from benchctl.ports import Claim, PortError
 from benchctl.trace import BENCH_ID
 
 # Share of a board's run done when each step starts (the progress bars).

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from typing import TextIO
 
-from benchctl.fleet import STEPS, Row
+from benchctl.flash.fleet import STEPS, Row
 
 _BAR = 24
 

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchctl.flash import FlashError, NoAnswer, mpremote
+from benchctl.flash.deploy import FlashError, NoAnswer, mpremote
 from benchctl.ports import PortError, open_port
 
 PINNED = "1.28.0"  # what `--micropython` / `--download` installs; docs/technician.md

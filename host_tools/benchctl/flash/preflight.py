@@ -122,8 +122,8 @@ def check_image(image: Path | None, specs: list[dict[str, Any]]) -> None:
     """The MicroPython image exists and suits every board it may go on."""
     if image is None:
         return
-    from benchctl import install
-    from benchctl.flash import FlashError
+    from benchctl.flash import install
+    from benchctl.flash.deploy import FlashError
 
     if not image.is_file():
         raise PreflightError(f"--micropython {image}: no such file")
