@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bench.trace import trace_line
-from benchctl.trace import channel_value
+from benchctl.replay.trace import channel_value
 from conftest import SimBench
 
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from benchctl.console import Console, Recorder, run
 from benchctl.replay import replay
-from benchctl.trace import check
+from benchctl.replay.trace import check
 from conftest import TRACES, write_trace
 
 LOG = ["bench SM-007 firmware 0.1.0 board esp32-rak3172 boot 1 reset power_on",

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from benchctl.cli import main
 from benchctl.console import Console, Recorder, run
 from benchctl.replay import replay
-from benchctl.trace import check
+from benchctl.replay.trace import check
 from benchctl.virtual.board import VirtualBoard
 from benchctl.virtual.surroundings import prepare
 from conftest import write_trace

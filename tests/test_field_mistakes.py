@@ -183,7 +183,7 @@ def test_a_reboot_while_recording_keeps_the_reset_and_every_sample_after_it(flas
     from datetime import UTC, datetime
 
     from benchctl.console import Console, Recorder, run
-    from benchctl.trace import Trace
+    from benchctl.replay.trace import Trace
 
     class Typist:
         """A field engineer who types `reboot` five seconds into the recording."""

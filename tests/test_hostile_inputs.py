@@ -130,8 +130,8 @@ def test_numbers_too_big_for_any_sensor_and_lone_surrogates_replay(tmp_path, eng
 def run_with_files(board_name, files, hours=3):
     """Replays `hours` of a quiet day on `board_name` with `files` on its flash as found."""
     from bench.config import Config
+    from benchctl.replay.trace import Trace
     from benchctl.sim.runner import replay as run
-    from benchctl.trace import Trace
     from conftest import board
 
     trace = write_trace(Path(tempfile.mkdtemp()) / "t.jsonl", [{"t": 0, **BASE}, {"t": hours * 3600, **BASE}])

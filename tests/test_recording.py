@@ -4,7 +4,7 @@ trace-v1 file that replays to the same sittings and charging sessions."""
 import json
 
 from benchctl.replay import replay
-from benchctl.trace import check
+from benchctl.replay.trace import check
 from conftest import TRACES
 
 

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from benchctl.cli import main
+from benchctl.replay.trace import Trace
 from benchctl.synth.people import people
 from benchctl.synth.synth import write
 from benchctl.synth.weather import Site, sun, weather
-from benchctl.trace import Trace
 from conftest import ROOT
 
 SYNTHETIC = ROOT / "tests" / "traces" / "synthetic"

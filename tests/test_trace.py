@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from benchctl.trace import Trace, TraceError, check
+from benchctl.replay.trace import Trace, TraceError, check
 from conftest import write_trace
 
 HEADER = '{"format":"bench-trace","version":1,"bench":"SM-001","start":"2026-06-21T06:00:00Z"}'

@@ -337,7 +337,7 @@ def do_virtual(argv: list[str]) -> int:
                                                   "(a name an inventory can use before the board starts)")
     args = p.parse_args(argv)
     from benchctl.replay import ReplayError
-    from benchctl.trace import TraceError
+    from benchctl.replay.trace import TraceError
     from benchctl.virtual.board import VirtualBoard
     from benchctl.virtual.surroundings import prepare
 

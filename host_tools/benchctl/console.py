@@ -18,7 +18,7 @@ from typing import Any, TextIO
 import serial
 
 from benchctl.ports import Claim, PortError, open_port
-from benchctl.trace import record_problem
+from benchctl.replay.trace import record_problem
 
 LINE = re.compile(r"^\[\s*\d+\.\d{3}\] (DEBUG|INFO |WARN |ERROR) (\w+): ")
 BANNER = re.compile(r"^bench (\S+) firmware (\S+) board (\S+) boot (\d+) reset (\w+)")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from benchctl.replay import FirmwareFailed, ReplayError, replay
-from benchctl.trace import KINDS, RESETS, ROLES  # every role, kind and cause trace-v1 (and benchctl) takes
+from benchctl.replay.trace import KINDS, RESETS, ROLES  # every role, kind and cause trace-v1 (and benchctl) takes
 
 BOARDS = ("esp32-rak3172", "rp2040-rak3172", "esp32-wifi")
 DAY = 86400

@@ -14,7 +14,7 @@ import numpy as np
 from benchctl.plant import battery as model
 from benchctl.plant import params as plant_params
 from benchctl.plant.panel import panel_mw
-from benchctl.trace import Trace
+from benchctl.replay.trace import Trace
 
 HOUR_MS = 3_600_000
 # Lexicographic objective as one sum: an hour dark outweighs any number of brownouts a winter

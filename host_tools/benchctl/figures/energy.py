@@ -45,7 +45,7 @@ def upper_bound_wh(trace: str, summary: dict[str, Any]) -> float:
     than the devices asked for. Loose on purpose: it ignores when the sun shone and when the
     phones came, and that a cold battery cannot store."""
     from benchctl.plant import params
-    from benchctl.trace import Trace
+    from benchctl.replay.trace import Trace
 
     t = Trace(trace)
     p = params.check(t.header.plant or {})

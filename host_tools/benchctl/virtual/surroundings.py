@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from benchctl.replay import effective_config, plant_setup
-from benchctl.trace import Trace
+from benchctl.replay.trace import Trace
 
 
 def prepare(folder: str | Path, trace_path: str | Path, speed: int = 1, seed: int = 1) -> Path:

@@ -9,7 +9,7 @@ import multiprocessing
 from collections.abc import Iterator
 from typing import Any
 
-from benchctl.trace import Trace, TraceError
+from benchctl.replay.trace import Trace, TraceError
 
 _CHUNK = 4096
 

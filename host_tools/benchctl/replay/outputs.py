@@ -11,7 +11,7 @@ from typing import Any
 
 from benchctl.paths import firmware_on_path
 from benchctl.plant.plant import OWN
-from benchctl.trace import Trace
+from benchctl.replay.trace import Trace
 
 
 def _energy(totals: dict[str, Any], report_s: int) -> tuple[dict[str, Any], dict[str, Any]]:

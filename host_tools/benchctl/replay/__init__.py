@@ -1,6 +1,8 @@
 """`benchctl replay` (docs/spec/replay-v1.md): runs the firmware against a trace with a
 simulated clock, under CPython or the real MicroPython unix port, and writes console.log,
-uplinks.jsonl and summary.json. A bad trace or argument writes nothing."""
+uplinks.jsonl and summary.json. A bad trace or argument writes nothing. The pipeline's other
+steps beside it: trace.py reads and checks a trace-v1 file, tape.py reads it in a second
+process, outputs.py writes what the replay gave."""
 
 from __future__ import annotations
 
@@ -15,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchctl.outputs import UplinkLog, summary_of, write_hourly
 from benchctl.paths import HOST, firmware_on_path
-from benchctl.trace import Trace, TraceError
+from benchctl.replay.outputs import UplinkLog, summary_of, write_hourly
+from benchctl.replay.trace import Trace, TraceError
 
 DEFAULT_BOARD = "esp32-rak3172"
 
@@ -105,8 +107,8 @@ def plant_setup(trace: Trace) -> tuple[dict[str, int], bool]:
 
 def _run_cpython(board, trace, values, blob, write, progress, uplinks, board_tape=None) -> dict[str, Any]:
     firmware_on_path()
+    from benchctl.replay.tape import records
     from benchctl.sim.runner import replay
-    from benchctl.tape import records
 
     def on_air(t, fport, payload, toa_us, delivered, topic=None):
         uplinks.add(t, fport, payload.hex(), toa_us, delivered, topic)

@@ -230,7 +230,7 @@ class Trace:
             self._raw.close()
 
     def close(self) -> None:
-        """Close the file when the records are read elsewhere (benchctl.tape)."""
+        """Close the file when the records are read elsewhere (benchctl.replay.tape)."""
         self._file.close()
         self._raw.close()
 
