@@ -133,8 +133,8 @@ class SimBench:
 
     def tick(self, seconds: float = 0) -> None:
         self.world.now += int(seconds * 1000)
-        if self.world.radar is not None:
-            self.world.radar.now_ms = self.world.now
+        if self.world.chips.radar is not None:
+            self.world.chips.radar.now_ms = self.world.now
         self.bench.tick(self.world.clock())
 
     def type(self, line: str) -> list[str]:

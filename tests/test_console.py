@@ -38,10 +38,10 @@ def test_port_command_forces_a_port_off_and_back_to_auto(sim):
     sim.tick(0)
     assert sim.type("port 2 off") == ["[      0.000] INFO  ports: port 2 set to off", "port 2 off"]
     sim.tick(10)
-    assert not sim.world.port_pins[1].level
+    assert not sim.world.chips.port_pins[1].level
     sim.type("port 2 auto")
     sim.tick(10)
-    assert sim.world.port_pins[1].level
+    assert sim.world.chips.port_pins[1].level
 
 
 def test_config_set_checks_saves_to_flash_and_applies(sim):
@@ -139,9 +139,9 @@ def test_trace_line_marks_failed_sensors_absent():
 def test_boot_port_fault_and_sensor_fault_events_wait_in_the_queue(sim):
     from benchctl import codec
 
-    sim.world.port_chips[0].ua[0] = 3_000_000  # a short on port 1
-    sim.world.port_chips[0].changed()
-    sim.world.battery.fault = 1  # the battery monitor stops answering
+    sim.world.chips.port_chips[0].ua[0] = 3_000_000  # a short on port 1
+    sim.world.chips.port_chips[0].changed()
+    sim.world.chips.battery.fault = 1  # the battery monitor stops answering
     sim.tick(10)
     frames = [sim.bench.queue.record(seq) for seq in range(sim.bench.queue.tail, sim.bench.queue.head)]
     decoded = [codec.decode(fport, data)[0] for fport, data in frames]

@@ -55,7 +55,7 @@ def test_each_rejection_goes_back_to_the_server_with_its_reason(sim):
 def test_port_and_reboot_downlinks(sim):
     assert apply(sim, *codec.encode_downlink({"port": 2, "mode": "off"}))
     sim.tick(10)
-    assert not sim.world.port_pins[1].level
+    assert not sim.world.chips.port_pins[1].level
     assert not apply(sim, 11, b"\x07\x01")  # this bench has three ports
     assert apply(sim, *codec.encode_downlink({"reboot": True}))
     assert sim.bench.reboot_requested

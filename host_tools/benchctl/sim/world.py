@@ -6,12 +6,9 @@ from bench.hardware import Hardware
 from bench.provision import provisioned
 from bench.queue import CAPACITY, block_bytes
 from benchctl.sim.chips.flash import FakeBlock, FakeFlash
-from benchctl.sim.chips.i2c import FakeI2C, Fault
-from benchctl.sim.chips.ina import FakeINA219, FakeINA226, FakeINA3221
+from benchctl.sim.chips.i2c import Fault
 from benchctl.sim.chips.modem import FakeRak3172
-from benchctl.sim.chips.onewire import FakeDS18B20, FakeOneWire
-from benchctl.sim.chips.pins import FakePin, FakePwm
-from benchctl.sim.chips.radar import FakeRadarUart
+from benchctl.sim.chips.wired import WiredChips
 from benchctl.sim.network.broker import FakeBroker, FakeWlan
 from benchctl.sim.network.server import NetworkServer
 from benchctl.sim.rng import Rng
@@ -30,12 +27,6 @@ class FakeWatchdog:
 
     def feed(self):
         self.world.fed_at = self.world.now
-
-
-def _monitor(spec, rng, shunt_uohm):
-    if spec.get("chip") == "ina219":
-        return FakeINA219(rng, shunt_uohm)
-    return FakeINA226(rng, shunt_uohm)
 
 
 class World(InputSide, PlantSide, RadioSide):
@@ -58,40 +49,7 @@ class World(InputSide, PlantSide, RadioSide):
         self._fault_seq = 0
         self._wake = False
         self.early_console = []
-        self.i2c = FakeI2C()
-        self.solar = self.battery = None
-        if board.get("solar"):
-            self.solar = _monitor(board["solar"], self.rng, cfg["solar_shunt_uohm"])
-            self.i2c.attach(board["solar"]["addr"], self.solar)
-        if board.get("battery"):
-            self.battery = _monitor(board["battery"], self.rng, cfg["battery_shunt_uohm"])
-            self.i2c.attach(board["battery"]["addr"], self.battery)
-        self.port_chips = []
-        for spec in board.get("ports", ()):
-            chip = FakeINA3221(self.rng, cfg["port_shunt_uohm"])
-            self.i2c.attach(spec["addr"], chip)
-            self.port_chips.append(chip)
-        self.port_pins = [FakePin() for _ in board.get("port_pins", ())]
-        for i in range(min(len(self.port_pins), 3 * len(self.port_chips))):
-            self.port_chips[i // 3].gates[i % 3] = self.port_pins[i]
-            self.port_pins[i].on_change = self.port_chips[i // 3].changed
-        self.qi_pin = FakePin() if "qi_pin" in board else None
-        self.heater_pwm = FakePwm() if "heater_pin" in board else None  # the battery heater's MOSFET
-        self.onewire = None
-        self.batt_temp = FakeDS18B20(0x0000A1B2C3D4, self.rng)
-        self.air_temp = FakeDS18B20(0x0000A1B2C3E5, self.rng)
-        if "onewire_pin" in board:
-            self.onewire = FakeOneWire()
-            self.onewire.devices = [self.batt_temp, self.air_temp]
-        self.pir = FakePin() if "pir_pin" in board else None
-        self.pir_fault = Fault.NONE
-        self.seat = FakePin() if "seat_pin" in board else None
-        radar = board.get("radar")
-        self.radar = FakeRadarUart(self.rng, radar.get("rxbuf", 256)) if radar else None
-        self.radar_pin = None
-        if self.radar is not None and "radar_power_pin" in board:
-            self.radar_pin = FakePin(1)
-            self.radar_pin.on_change = self._radar_power
+        self.chips = WiredChips(board, self.rng, cfg)  # what the firmware reads and drives
         self.watchdog_ms = board.get("watchdog_ms", 30000)
         self.modem = None
         self.server = None
@@ -132,24 +90,12 @@ class World(InputSide, PlantSide, RadioSide):
             self.broker.on_publish = self._published
             self.server = NetworkServer(None, CAPACITY)
 
-    def _radar_power(self):
-        if self.radar is not None and self.radar_pin is not None:
-            self.radar.power(self.radar_pin.level)
-
     # -- the firmware's view -------------------------------------------------------------------
 
     def hardware(self, bench_id, cause, write):
         hw = Hardware(self.board, bench_id, write, self.flash)
         hw.reset_cause = cause
-        hw.i2c = self.i2c
-        hw.onewire = self.onewire
-        hw.pir_pin = self.pir
-        hw.seat_pin = self.seat
-        hw.radar_uart = self.radar
-        hw.port_pins = self.port_pins
-        hw.qi_pin = self.qi_pin
-        hw.heater_pwm = self.heater_pwm
-        hw.radar_power_pin = self.radar_pin
+        self.chips.wire(hw)
         hw.queue_block = self.queue_block
         hw.modem_uart = self.modem
         self.bench_id = bench_id
@@ -171,17 +117,7 @@ class World(InputSide, PlantSide, RadioSide):
         """Power comes back: RAM (and the chips' registers) start from their reset values."""
         self.boot_at = self.now
         self.fed_at = self.now
-        for pin in self.port_pins:
-            pin.value(0)
-        if self.qi_pin is not None:
-            self.qi_pin.level = 0
-        if self.heater_pwm is not None:
-            self.heater_pwm.duty = 0
-        if self.radar_pin is not None:
-            self.radar_pin.value(1)  # the load switch's default: powered
-        for chip in (self.solar, self.battery):
-            if chip is not None:
-                chip.power_on()
+        self.chips.power_on()
         if self.modem is not None:
             self.modem.power_on()
 
@@ -230,8 +166,8 @@ class World(InputSide, PlantSide, RadioSide):
                 self.now = t
                 raise Reset("brownout")
             self.now = t
-            if self.radar is not None:
-                self.radar.now_ms = t
+            if self.chips.radar is not None:
+                self.chips.radar.now_ms = t
             if self.modem is not None:
                 self.modem.now_ms = t
         while self._fault_ends:

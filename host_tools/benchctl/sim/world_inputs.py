@@ -61,16 +61,16 @@ class InputSide:
                 self.broker.command(('{"fport": %d, "hex": "%s"}' % (value[0], value[1])).encode())
 
     def _set_fault(self, role, fault):
-        if role == "solar" and self.solar is not None:
-            self.solar.set_fault(fault)
+        if role == "solar" and self.chips.solar is not None:
+            self.chips.solar.set_fault(fault)
         elif role == "battery":
-            if self.battery is not None:
-                self.battery.set_fault(fault)
-            self.batt_temp.fault = fault
+            if self.chips.battery is not None:
+                self.chips.battery.set_fault(fault)
+            self.chips.batt_temp.fault = fault
         elif role.startswith("port"):
             index = int(role[4:]) - 1
-            if index // 3 < len(self.port_chips):
-                self.port_chips[index // 3].set_fault(fault)
+            if index // 3 < len(self.chips.port_chips):
+                self.chips.port_chips[index // 3].set_fault(fault)
         elif role == "radio":
             if self.modem is not None:
                 self.modem.fault = fault
@@ -78,11 +78,11 @@ class InputSide:
                 self.broker.fault = fault
         elif role in ("occupancy", "pir", "radar"):  # occupancy: both sensors
             if role != "radar":
-                self.pir_fault = fault
-                if self.pir is not None and fault == Fault.NACK:
-                    self.pir.drive(0)  # a dead PIR's output sits low
-            if self.radar is not None and role != "pir":
-                self.radar.fault = fault
+                self.chips.pir_fault = fault
+                if self.chips.pir is not None and fault == Fault.NACK:
+                    self.chips.pir.drive(0)  # a dead PIR's output sits low
+            if self.chips.radar is not None and role != "pir":
+                self.chips.radar.fault = fault
 
     def apply(self, ch, modelled=False):
         """Channels in tape units: uV, uA, millidegrees C, cm, 0/1; None: absent again.
@@ -96,7 +96,7 @@ class InputSide:
                 if self.plant is not None and self._environment(name, value):
                     continue
             if name == "solar_v" or name == "solar_a" or name == "batt_v" or name == "batt_a":
-                chip = self.solar if name[0] == "s" else self.battery
+                chip = self.chips.solar if name[0] == "s" else self.chips.battery
                 if chip is None:
                     continue
                 if name[-1] == "v":
@@ -108,14 +108,14 @@ class InputSide:
                 chip.present = chip.has_v or chip.has_a
                 chip.changed()
             elif name == "batt_c":
-                self.batt_temp.mc = value
+                self.chips.batt_temp.mc = value
             elif name == "air_c":
-                self.air_temp.mc = value
+                self.chips.air_temp.mc = value
             elif name.startswith("port") and (name.endswith("_a") or name.endswith("_v")) and "_d" not in name:
                 index = int(name[4:-2]) - 1
-                if index // 3 >= len(self.port_chips):
+                if index // 3 >= len(self.chips.port_chips):
                     continue
-                chip = self.port_chips[index // 3]
+                chip = self.chips.port_chips[index // 3]
                 if name[-1] == "a":
                     chip.ua[index % 3] = 0 if value is None else value
                     chip.present = chip.present or value is not None
@@ -123,14 +123,14 @@ class InputSide:
                     chip.uv[index % 3] = 5000000 if value is None else value
                 chip.changed()
             elif name == "pir":
-                if self.pir is not None and self.pir_fault == Fault.NONE:
-                    self.pir.drive(value or 0)
-                elif self.pir is not None and self.pir_fault == Fault.GARBAGE:
-                    self.pir.drive(self.rng.below(2))
+                if self.chips.pir is not None and self.chips.pir_fault == Fault.NONE:
+                    self.chips.pir.drive(value or 0)
+                elif self.chips.pir is not None and self.chips.pir_fault == Fault.GARBAGE:
+                    self.chips.pir.drive(self.rng.below(2))
             elif name == "radar_cm":
-                if self.radar is not None:
-                    self.radar.fitted = True
-                    self.radar.target_cm = value
+                if self.chips.radar is not None:
+                    self.chips.radar.fitted = True
+                    self.chips.radar.target_cm = value
             elif name == "seat":
-                if self.seat is not None:
-                    self.seat.drive(value or 0)
+                if self.chips.seat is not None:
+                    self.chips.seat.drive(value or 0)

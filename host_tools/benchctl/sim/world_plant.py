@@ -26,7 +26,7 @@ class PlantSide:
             # on flash); a new one would guess it from the flat LiFePO4 voltage curve instead.
             charge = self.battery_ah * 3600000 * params["initial_ppm"] // 1000000
             self.flash.write("state.json", ('{"boots": 0, "charge_mas": %d}' % charge).encode())
-        self.plant = Plant(params, len(self.port_pins), bool(board.get("radar")))
+        self.plant = Plant(params, len(self.chips.port_pins), bool(board.get("radar")))
         self.presence = Presence(Rng(params["seed"]), params["rain_ghost_pct"])
         self.hourly = []  # one row an hour for plots: see _log_hour
         self._air_seen = False
@@ -37,10 +37,10 @@ class PlantSide:
         the sensors. True if the low-voltage disconnect cut the bench off."""
         plant = self.plant
         dt = t - self.now
-        ports_on = [pin.level for pin in self.port_pins]
-        plant.radar_on = self.radar is not None and (self.radar_pin is None or self.radar_pin.level)
-        heater = 0 if self.heater_pwm is None else self.heater_pwm.share_pm()
-        cut = plant.step(dt, ports_on, self.qi_pin is not None and self.qi_pin.level, heater)
+        ports_on = [pin.level for pin in self.chips.port_pins]
+        plant.radar_on = self.chips.radar is not None and (self.chips.radar_pin is None or self.chips.radar_pin.level)
+        heater = 0 if self.chips.heater_pwm is None else self.chips.heater_pwm.share_pm()
+        cut = plant.step(dt, ports_on, self.chips.qi_pin is not None and self.chips.qi_pin.level, heater)
         self._show(t, dt)
         if t // 3600000 != self._hour:
             self._hour = t // 3600000
@@ -67,7 +67,7 @@ class PlantSide:
         if "batt_v" not in m:
             self.apply({"batt_v": (b.v_mv or b.rest_mv()) * 1000, "batt_a": b.ma * 1000}, True)
         if "batt_c" not in m:
-            self.batt_temp.mc = b.temp_mc
+            self.chips.batt_temp.mc = b.temp_mc
         if "solar_v" not in m:
             c = plant.controller
             self.apply({"solar_v": c.in_mv * 1000, "solar_a": c.in_ma * 1000}, True)
@@ -99,12 +99,7 @@ class PlantSide:
     def wait_power(self):
         """The low-voltage disconnect cut the bench off: time passes with the bench dark
         until the battery recovers (or the trace ends: End)."""
-        for pin in self.port_pins:
-            pin.value(0)
-        if self.qi_pin is not None:
-            self.qi_pin.level = 0
-        if self.heater_pwm is not None:
-            self.heater_pwm.duty = 0
+        self.chips.loads_off()
         self.dark = True  # a reset in the trace now finds nothing running: it changes nothing
         try:
             while not self.plant.on:
