@@ -108,6 +108,23 @@ def test_every_value_a_device_answers_comes_back_from_the_tape_as_it_was(values)
     assert reader.at_end()
 
 
+def test_a_device_numbered_past_255_is_played_back_as_itself():
+    # A Wi-Fi bench opens a new socket at every reconnection: over a month of link drops its
+    # devices outnumber a byte.
+    from benchctl.sim.chips.pins import FakePin
+
+    f = io.BytesIO()
+    recorder = Recorder(f)
+    pins = [recorder._device(FakePin(level=i % 2)) for i in range(300)]
+    assert [pins[n].value() for n in (299, 256, 3)] == [1, 0, 1]
+    recorder.flush()
+    player = Player(Reader(io.BytesIO(f.getvalue())), {}, lambda line: None)
+    player.devices = [Played(player, n) for n in range(300)]
+    assert [player.devices[n].value() for n in (299, 256, 3)] == [1, 0, 1]
+    with pytest.raises(TapeError, match="on device 255, where the tape has value"):
+        Player(Reader(io.BytesIO(f.getvalue())), {}, lambda line: None).call(255, 20, ())
+
+
 def test_each_played_method_carries_its_own_code():
     for i, name in enumerate(board_tape.METHODS):
         assert board_tape.FIRST_CODE + i in getattr(Played, name).__code__.co_consts, name

@@ -50,7 +50,7 @@ class Player:
             self._callback()
         self.calls += 1
         got = r.byte()
-        if got != code or r.byte() != dev:
+        if got != code or r.uint() != dev:
             raise self._differs("the firmware called %s() on device %d, where the tape has %s(): it does not do "
                                 "what it did when the tape was recorded"
                                 % (METHODS[code - FIRST_CODE], dev,

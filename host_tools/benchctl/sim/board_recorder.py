@@ -3,7 +3,29 @@
 # answer and callback goes on the tape in the order it happened. CPython only.
 from types import SimpleNamespace
 
-from benchctl.sim.board_tape import CALLBACK, FIELDS, FILLS, FIRST_CODE, LIFE, METHODS, SLEEP, fold
+from benchctl.sim.board_tape import (
+    BYTES,
+    CALLBACK,
+    DEVICE,
+    DICT,
+    END,
+    FALSE,
+    FIELDS,
+    FILLS,
+    FIRST_CODE,
+    INT,
+    LIFE,
+    LIST,
+    METHODS,
+    NEW_DEVICE,
+    NONE,
+    OS_ERROR,
+    RESET,
+    SLEEP,
+    TEXT,
+    TRUE,
+    fold,
+)
 from benchctl.sim.signals import End, Reset
 
 CODES = {name: FIRST_CODE + i for i, name in enumerate(METHODS)}
@@ -55,36 +77,36 @@ class Recorder:
     def _value(self, v):
         out = self.out
         if v is None:
-            out.append(78)
+            out.append(NONE)
         elif v is True:
-            out.append(84)
+            out.append(TRUE)
         elif v is False:
-            out.append(70)
+            out.append(FALSE)
         elif isinstance(v, int):
-            out.append(105)
+            out.append(INT)
             self._uint(v << 1 if v >= 0 else ((-v - 1) << 1) | 1)
         elif isinstance(v, (bytes, bytearray, memoryview)):
-            out.append(98)
+            out.append(BYTES)
             self._uint(len(v))
             out += v
         elif isinstance(v, str):
             data = v.encode()
-            out.append(115)
+            out.append(TEXT)
             self._uint(len(data))
             out += data
         elif isinstance(v, (list, tuple)):
-            out.append(108)
+            out.append(LIST)
             self._uint(len(v))
             for item in v:
                 self._value(item)
         elif isinstance(v, dict):
-            out.append(100)
+            out.append(DICT)
             self._uint(len(v))
             for key in v:
                 self._value(key)
                 self._value(v[key])
         elif isinstance(v, Recorded):
-            out.append(114)
+            out.append(DEVICE)
             self._uint(v._number)
         else:
             raise TypeError(f"a board tape cannot hold a {type(v).__name__} ({v!r})")
@@ -162,22 +184,22 @@ class Recorder:
         try:
             ret = getattr(device._device, name)(*args)
         except OSError as e:
-            self._answer(code, device, 69)
+            self._answer(code, device, OS_ERROR)
             self._uint(e.args[0] if e.args and isinstance(e.args[0], int) else 5)
             raise
         except Reset as e:
-            self._answer(code, device, 88)
+            self._answer(code, device, RESET)
             data = str(e.args[0]).encode()
             self._uint(len(data))
             self.out += data
             raise
         except End:
-            self._answer(code, device, 90)
+            self._answer(code, device, END)
             self.ended = True
             raise
         if name == "open_socket":
             ret = self._device(ret)
-            self._answer(code, device, 111)
+            self._answer(code, device, NEW_DEVICE)
         else:
             self._answer(code, device, None)
             self._value(ret)
@@ -195,6 +217,6 @@ class Recorder:
     def _answer(self, code, device, tag):
         self.calls += 1
         self.out.append(code)
-        self.out.append(device._number)
+        self._uint(device._number)
         if tag is not None:
             self.out.append(tag)

@@ -4,17 +4,34 @@
 # Written by board_recorder.py (CPython), played here (MicroPython as well as CPython).
 #
 # The stream, per boot of the firmware: LIFE and its setup (a value), then for every call the
-# firmware made on a device, once the call returned: the method's code, the device's number,
+# firmware made on a device, once the call returned: the method's code, the device's number
+# (7 bits a byte: a Wi-Fi bench opens a new socket at every reconnection),
 # what it gave back (a value, or E errno / X reset cause / Z end of trace), then, for a call
 # that reads into a buffer, what it wrote there; a sleep's answer also carries a hash of every
 # argument the firmware passed and every console line it printed, so that a firmware that
 # does anything else than it did when recorded stops at that sample. A callback into the
 # firmware (a console line typed, a PIR edge's IRQ) comes where it happened: inside the call
 # during which the world made it, before that call's answer.
+from micropython import const
+
 from benchctl.sim.signals import End, Reset
 
-LIFE = 1
-CALLBACK = 2
+LIFE = const(1)
+CALLBACK = const(2)
+# What a value on the tape is, one byte each: the letter it stands for (b"NTFibsldorEXZ").
+NONE = const(78)  # N
+TRUE = const(84)  # T
+FALSE = const(70)  # F
+INT = const(105)  # i: zigzag, then 7 bits a byte
+BYTES = const(98)  # b: length, bytes
+TEXT = const(115)  # s: length, UTF-8
+LIST = const(108)  # l: count, values
+DICT = const(100)  # d: count, key and value pairs
+NEW_DEVICE = const(111)  # o: a device the call made (a socket), numbered in turn
+DEVICE = const(114)  # r: a device the firmware already holds, by its number
+OS_ERROR = const(69)  # E: the call raised OSError(errno)
+RESET = const(88)  # X: the call ended in a reset (its cause as text)
+END = const(90)  # Z: the call ended the trace
 METHODS = ("clock", "sleep", "open_socket", "feed", "value", "irq", "readfrom_mem_into", "writeto_mem", "scan",
            "readinto", "write", "any", "reset", "writebyte", "select_rom", "read", "duty_u16", "share_pm",
            "active", "connect", "isconnected", "status", "disconnect", "send", "recv", "close", "set_aside",
@@ -126,37 +143,37 @@ class Reader:
 
     def value(self, devices):
         tag = self.byte()
-        if tag == 78:  # N
+        if tag == NONE:
             return None
-        if tag == 84:  # T
+        if tag == TRUE:
             return True
-        if tag == 70:  # F
+        if tag == FALSE:
             return False
-        if tag == 105:  # i
+        if tag == INT:
             return self.int()
-        if tag == 98:  # b
+        if tag == BYTES:
             return bytes(self.take(self.uint()))
-        if tag == 115:  # s
+        if tag == TEXT:
             return bytes(self.take(self.uint())).decode()
-        if tag == 108:  # l
+        if tag == LIST:
             return [self.value(devices) for _ in range(self.uint())]
-        if tag == 100:  # d
+        if tag == DICT:
             out = {}
             for _ in range(self.uint()):
                 key = self.value(devices)
                 out[key] = self.value(devices)
             return out
-        if tag == 111:  # o: a device the call made (a socket), numbered in turn
+        if tag == NEW_DEVICE:
             device = Played(self.player, len(devices))
             devices.append(device)
             return device
-        if tag == 114:  # r: a device the firmware already holds
+        if tag == DEVICE:
             return devices[self.uint()]
-        if tag == 69:  # E
+        if tag == OS_ERROR:
             raise OSError(self.uint())
-        if tag == 88:  # X
+        if tag == RESET:
             raise Reset(bytes(self.take(self.uint())).decode())
-        if tag == 90:  # Z
+        if tag == END:
             raise End()
         raise TapeError("unknown value tag %d at byte %d" % (tag, self.offset + self.pos - 1))
 
