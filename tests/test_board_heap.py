@@ -81,6 +81,16 @@ def test_a_firmware_that_acts_otherwise_stops_at_that_sample(tmp_path):
         _play(bent, "rp2040-rak3172")
 
 
+def test_only_the_cpython_engine_records_a_tape_and_says_so_before_writing(tmp_path):
+    from benchctl.replay import ReplayError
+
+    tape = tmp_path / "mp.tape"
+    with pytest.raises(ReplayError, match="a board tape is recorded by the cpython engine"):
+        replay(str(TRACES / "park-winter-cold.jsonl"), str(tmp_path / "out"), engine="micropython",
+               board_tape=str(tape))
+    assert not tape.exists() and not (tmp_path / "out").exists()
+
+
 def test_a_cut_tape_says_where_it_ends(tmp_path):
     tape, _ = _record(tmp_path, "park-winter-cold.jsonl", "esp32-rak3172")
     cut = tmp_path / "cut.tape"

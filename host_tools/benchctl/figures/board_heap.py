@@ -7,7 +7,6 @@ manifest as .mpy files, loaded when the firmware imports them, as on a board."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import subprocess
@@ -18,7 +17,6 @@ from pathlib import Path
 from benchctl.paths import BOARDS, HOST, REPO
 
 OUT = REPO / "build" / "board-heap"
-I386_NAME = "../shared/tools/micropython-i386"
 MARGIN_PCT = 20
 DAYS = 30
 # The heap a stock MicroPython image gives the firmware (gc.mem_free() once it runs), bytes,
@@ -60,16 +58,20 @@ class Run:
 
 def stock(board: str) -> tuple[int, str]:
     mp = json.loads((BOARDS / board / "board.json").read_text())["micropython"]
-    image = mp["board"] + ("-" + mp["variant"] if mp.get("variant") else "")
+    image = mp["board"]
     if image not in STOCK_HEAP:
         raise KeyError(f"{board}: no stock heap is known for the image {image}; add it to board_heap.STOCK_HEAP "
                        "with its source")
     return STOCK_HEAP[image]
 
 
+def _less_margin(heap: int) -> int:
+    return heap * (100 - MARGIN_PCT) // 100
+
+
 def ceiling(board: str) -> int:
     """The heap the firmware must run in: the stock heap less the margin."""
-    return stock(board)[0] * (100 - MARGIN_PCT) // 100
+    return _less_margin(stock(board)[0])
 
 
 def _trace(days: int, folder: Path) -> Path:
@@ -91,14 +93,11 @@ def _start(board: str, tape: Path, heapsize: int, interpreter: str, probe: bool 
     from benchctl.mpy import board_tree
 
     folders = board_tree(board)
-    work = OUT
-    work.mkdir(parents=True, exist_ok=True)
-    modules = work / "none.txt"
-    modules.write_text("")
-    out = work / f"{board}-{'probe' if probe else 'heap'}-{os.getpid()}.json"
+    OUT.mkdir(parents=True, exist_ok=True)
+    out = OUT / f"{board}-{'probe' if probe else 'heap'}-{os.getpid()}.json"
     out.unlink(missing_ok=True)
     args = [interpreter, "-X", f"heapsize={heapsize}", str(HOST / "benchctl" / "sim" / "tape_main.py"), str(tape),
-            str(BOARDS / board / "board.json"), str(modules), str(out)] + (["probe"] if probe else [])
+            str(BOARDS / board / "board.json"), str(out)] + (["probe"] if probe else [])
     env = dict(os.environ, MICROPYPATH=":".join(str(p) for p in folders) + ":.frozen")
     return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env), out
 
@@ -114,46 +113,32 @@ def _finish(board: str, heapsize: int, proc, out: Path) -> dict:
     return figures
 
 
-def run(board: str, interpreter: str, firmware_heap: int | None = None, days: int = DAYS,
-        tape: Path | None = None) -> Run:
-    """Play `days` days of the board's tape with `firmware_heap` bytes for the firmware (default
-    its ceiling); HeapFailed if it does not complete. Without `tape`, the replay records it
-    into a pipe that the player reads as it goes: two cores, no tape on disk."""
+def run(board: str, interpreter: str, tape: Path, firmware_heap: int | None = None) -> Run:
+    """Play the board's `tape` with `firmware_heap` bytes for the firmware (default its
+    ceiling); HeapFailed if it does not complete."""
     room = ceiling(board) if firmware_heap is None else firmware_heap
     OUT.mkdir(parents=True, exist_ok=True)
     empty = OUT / "empty.tape"
     empty.write_bytes(b"")
     setup = _finish(board, 1 << 20, *_start(board, empty, 1 << 20, interpreter, probe=True))["setup"]
     heapsize = room + setup
-    if tape is not None:
-        got = _finish(board, heapsize, *_start(board, tape, heapsize, interpreter))
-    else:
-        pipe = OUT / f"{board}-{os.getpid()}.pipe"
-        pipe.unlink(missing_ok=True)
-        os.mkfifo(pipe)
-        try:
-            proc, out = _start(board, pipe, heapsize, interpreter)
-            with contextlib.suppress(BrokenPipeError):  # the player stopped: it says why
-                record(board, pipe, days)
-            got = _finish(board, heapsize, proc, out)
-        finally:
-            pipe.unlink(missing_ok=True)
+    got = _finish(board, heapsize, *_start(board, tape, heapsize, interpreter))
     return Run(board, heapsize, room, got["setup"], got["peak"], got["daily"], got["reports"], got["lives"])
 
 
 def smallest(board: str, interpreter: str, tape: Path, step: int = 2048) -> Run:
     """The smallest firmware heap (to `step` bytes) in which the tape's days complete."""
-    top = run(board, interpreter, 1 << 21, tape=tape)
+    top = run(board, interpreter, tape, 1 << 21)
     lo, hi = top.peak // step * step, (top.peak + 64 * 1024) // step * step
     best = None
     while lo < hi:
         mid = (lo + hi) // 2 // step * step
         try:
-            best = run(board, interpreter, mid, tape=tape)
+            best = run(board, interpreter, tape, mid)
             hi = mid
         except HeapFailed:
             lo = mid + step
-    return best if best is not None and best.firmware_heap == lo else run(board, interpreter, lo, tape=tape)
+    return best if best is not None and best.firmware_heap == lo else run(board, interpreter, tape, lo)
 
 
 FROZEN_IMAGE = "ESP32_GENERIC"  # the ESP32 without PSRAM: supported frozen only (docs/boards.md)
@@ -169,7 +154,11 @@ def bytecode_bytes(board: str) -> int:
 
 
 def frozen_ceiling() -> int:
-    return STOCK_HEAP[FROZEN_IMAGE][0] * (100 - MARGIN_PCT) // 100
+    return _less_margin(STOCK_HEAP[FROZEN_IMAGE][0])
+
+
+def _esp32(board: str) -> bool:
+    return json.loads((BOARDS / board / "board.json").read_text())["mcu"] == "esp32"
 
 
 def frozen_key(board: str) -> str:
@@ -186,13 +175,13 @@ def check(boards: list[str], interpreter: str, out: Path) -> dict:
         try:
             OUT.mkdir(parents=True, exist_ok=True)
             record(board, tape)
-            results[board] = {"run": asdict(run(board, interpreter, tape=tape))}
-            if json.loads((BOARDS / board / "board.json").read_text())["mcu"] == "esp32":
+            results[board] = {"run": asdict(run(board, interpreter, tape))}
+            if _esp32(board):
                 # Frozen into an ESP32_GENERIC image: the stock heap less the margin, and the
                 # bytecode the image keeps in flash given on top (the code is loaded as .mpy).
                 allowance = bytecode_bytes(board)
                 try:
-                    frozen = run(board, interpreter, frozen_ceiling() + allowance, tape=tape)
+                    frozen = run(board, interpreter, tape, frozen_ceiling() + allowance)
                     results[frozen_key(board)] = {"run": asdict(frozen), "allowance": allowance}
                 except HeapFailed as e:
                     results[frozen_key(board)] = {"error": str(e), "allowance": allowance}
@@ -206,12 +195,12 @@ def check(boards: list[str], interpreter: str, out: Path) -> dict:
 
 def report() -> None:
     """`make bench`'s board heap section: per board, what its firmware holds and the heap it needs."""
-    from benchctl.figures.board_ram import BOARDS_ON_BENCHES, import_cost, interpreter_32bit
+    from benchctl.figures.board_ram import BOARDS_ON_BENCHES, I386, import_cost, interpreter_32bit
     from benchctl.replay import micropython_binary
 
     interpreter = interpreter_32bit()
     if interpreter is None:
-        print(f"board heap: {I386_NAME} is absent: the figures below are the 64-bit port's, which says little about "
+        print(f"board heap: {I386} is absent: the figures below are the 64-bit port's, which says little about "
               "a board (objects and pointers twice the size)")
         interpreter = micropython_binary()
     print(f"board heap: {DAYS} days of each board's firmware alone (a board tape) under {Path(interpreter).name}, "
@@ -227,7 +216,7 @@ def report() -> None:
             room = ceiling(board)
             print(f"  {board:16} {code / 1024:6.1f} KB {least.peak / 1024:7.1f} KB {least.firmware_heap / 1024:6.0f} KB "
                   f"{heap / 1024:6.0f} KB {room / 1024:6.0f} KB {(room - least.firmware_heap) / 1024:5.0f} KB")
-            if json.loads((BOARDS / board / "board.json").read_text())["mcu"] == "esp32":
+            if _esp32(board):
                 # The same tape, the bytecode out of the heap: what is left is the frozen need.
                 allowance = bytecode_bytes(board)
                 need = least.firmware_heap - allowance
@@ -245,7 +234,7 @@ def report() -> None:
 def main(argv: list[str]) -> int:
     import argparse
 
-    from benchctl.figures.board_ram import BOARDS_ON_BENCHES, interpreter_32bit
+    from benchctl.figures.board_ram import BOARDS_ON_BENCHES, I386, interpreter_32bit
 
     parser = argparse.ArgumentParser(prog="python -m benchctl.figures.board_heap", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", required=True, help="the JSON file the figures go to")
@@ -253,7 +242,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     interpreter = interpreter_32bit()
     if interpreter is None:
-        print("board heap: ../shared/tools/micropython-i386 is absent: no 32-bit ceiling checked", file=sys.stderr)
+        print(f"board heap: {I386} is absent: no 32-bit ceiling checked", file=sys.stderr)
         return 2
     results = check(args.boards, interpreter, Path(args.out))
     return 1 if any("error" in r for r in results.values()) else 0

@@ -212,6 +212,9 @@ def replay(trace_path: str, out: str | None, board_name: str | None = None, conf
     `board_tape`: a path to record the board tape at (sim/board_tape.py; CPython engine)."""
     if micropython is not None:
         micropython_binary(micropython)  # checked before anything is read or written
+    if board_tape is not None and engine != "cpython":
+        raise ReplayError("a board tape is recorded by the cpython engine (the world's devices are CPython "
+                          f"objects), not by --engine {engine}")
     try:
         trace = Trace(trace_path)
     except TraceError as e:

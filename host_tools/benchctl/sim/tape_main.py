@@ -13,11 +13,9 @@ _DAYS = 64  # days of daily peaks kept, in a list allocated once
 
 
 def main(argv):
-    # The modules come in a file: the unix port turns each argument into a qstr, whose length
-    # it keeps in one byte (an argument of 256 characters or more stops it, "uncaught NLR").
-    tape_path, board_path, modules_path, out_path = argv[:4]
-    with open(modules_path) as f:
-        preload = [line.strip() for line in f if line.strip()]
+    # Paths only: the unix port turns each argument into a qstr, whose length it keeps in one
+    # byte (an argument of 256 characters or more stops it, "uncaught NLR").
+    tape_path, board_path, out_path = argv[:3]
     with open(board_path) as f:
         board = json.load(f)
     daily = [0] * _DAYS
@@ -27,12 +25,10 @@ def main(argv):
     out = open(out_path, "w")
     gc.collect()
     state[2] = gc.mem_alloc()
-    if len(argv) > 4 and argv[4] == "probe":
+    if len(argv) > 3 and argv[3] == "probe":
         out.write(json.dumps({"setup": state[2]}))
         out.close()
         return
-    for name in preload:  # modules to hold from the start (for the import cost), if any
-        __import__(name)
     from benchctl.sim.board_player import Player
 
     def write(line):
