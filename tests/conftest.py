@@ -53,8 +53,19 @@ def pytest_collection_modifyitems(config, items):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(str(ROOT / p) for p in ("host_tools", "firmware",
                                                                             "host_tools/benchctl/shim")))
     proc = subprocess.Popen([sys.executable, "-m", "benchctl.figures.board_heap", "--out", str(out)], stdout=log,
-                            stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+                            stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True)
     config.board_heap = (proc, out, log)
+
+
+def pytest_unconfigure(config):
+    # A run stopped early (-x, Ctrl-C) never reads the check: it must not outlive the tests.
+    started = getattr(config, "board_heap", None)
+    if isinstance(started, tuple) and started[0].poll() is None:
+        import signal
+
+        os.killpg(started[0].pid, signal.SIGKILL)  # the check and the interpreter it runs
+        started[0].wait()
+
 
 TRACES = ROOT / "tests" / "traces"
 BUNDLED = sorted(TRACES.glob("*.jsonl"))
