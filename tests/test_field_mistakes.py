@@ -27,11 +27,12 @@ def flashed(bench_board, tmp_path):
 
 def board_files(board):
     """What the flash put there: the firmware, the id, the configuration and keys (the running
-    bench's own state files change as it runs)."""
+    bench's own state files change as it runs, each written beside itself as NAME.new and then
+    renamed, so either may be there at any moment)."""
     from benchctl.flash.deploy import STATE_FILES
 
     return {str(p.relative_to(board.root)): p.read_bytes() for p in board.root.rglob("*")
-            if p.is_file() and p.name not in STATE_FILES}
+            if p.is_file() and p.name.removesuffix(".new") not in STATE_FILES}
 
 
 def flash(capsys, *args):
