@@ -143,9 +143,7 @@ class SimBench:
         self.bench.tick(self.world.clock())  # the first sample, at t = 0
 
     def tick(self, seconds: float = 0) -> None:
-        self.world.now += int(seconds * 1000)
-        if self.world.chips.radar is not None:
-            self.world.chips.radar.now_ms = self.world.now
+        self.world.move_to(self.world.now + int(seconds * 1000))
         self.bench.tick(self.world.clock())
 
     def type(self, line: str) -> list[str]:

@@ -37,7 +37,7 @@ class _Surroundings(World):
         self.started_ns = setup["started_ns"]
         self.speed = setup.get("speed", 1)
         self.resumed_at = self.wall()
-        self.now = self.resumed_at
+        self.move_to(self.resumed_at)
         self.trace_over = False
 
     def wall(self):

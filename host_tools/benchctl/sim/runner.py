@@ -44,7 +44,7 @@ class Totals:
     def end(self, bench, world):
         """At the end of the trace: what the network heard, what still waits on flash, and
         what the flash was given but lost (below)."""
-        server = world.server
+        server = world.air.server
         if server is not None:
             self.delivered = server.delivered
         queued = 0
@@ -61,15 +61,10 @@ class Totals:
         # generated = delivered + queued + dropped checks the firmware's own count.
         written = world.queue_block.status_written
         self.dropped = written - self.delivered - self.queued
-        if world.plant is not None:
-            self.energy = world.plant.energy()
-            self.energy["slots"] = world.slots
-            self.hourly = world.hourly
-        self.radio = {"uplinks": world.uplinks, "uplink_bytes": world.uplink_bytes, "airtime_us": world.airtime_us,
-                      "joins": world.joins, "join_airtime_us": world.join_airtime_us,
-                      "gap_requests": 0 if server is None else server.gap_requests,
-                      "max_downlinks_24h": 0 if world.modem is None else world.modem.max_downlinks_24h,
-                      "max_requested_downlinks_24h": 0 if world.modem is None else world.modem.max_answers_24h}
+        if world.closed_loop is not None:
+            self.energy = world.closed_loop.energy()
+            self.hourly = world.closed_loop.hourly
+        self.radio = world.air.counts()
 
     def as_dict(self, duration_ms):
         return {
@@ -98,8 +93,7 @@ def replay(board, tape, cfg_values, config_json, bench_id, write, seed=1, queue_
     is put on the simulated flash before the first boot, as provisioning would. `on_air` gets
     every uplink: (t ms, fport, payload, airtime us, delivered). `wire` (a board_recorder
     Recorder) records every answer the firmware's devices gave, for a board tape."""
-    world = World(board, tape, cfg_values, seed, queue_block, on_air, plant)
-    world.on_hour = on_hour
+    world = World(board, tape, cfg_values, seed, queue_block, on_air, plant, on_hour)
     if config_json is not None:
         world.flash.write("config.json", config_json)
     for name in files or ():  # the tests' own flash contents: state, keys, books as found on a board
@@ -109,7 +103,7 @@ def replay(board, tape, cfg_values, config_json, bench_id, write, seed=1, queue_
     cause = "power_on"
     last = None
     while True:
-        if world.plant is not None and not world.plant.on:
+        if not world.powered():
             try:
                 world.wait_power()  # dark until the battery recovers
             except End:
@@ -122,7 +116,7 @@ def replay(board, tape, cfg_values, config_json, bench_id, write, seed=1, queue_
         bench = None
         try:
             world.settle()
-            if world.plant is not None and not world.plant.on:
+            if not world.powered():
                 raise Reset("brownout")  # the battery gave out at the very moment of boot
             # The board's own boot (firmware/main.py): counted first, then the bench or safe mode.
             if wire is not None:

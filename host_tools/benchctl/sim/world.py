@@ -2,23 +2,22 @@
 # fake chips wired as the board's board.json says, and gives the firmware its clock, sleep
 # and watchdog. Sleep is where simulated time passes: records apply at their own times,
 # a console line wakes the loop, a reset or the end of the tape unwinds it.
+# Its parts own their state: the tape's cursor and the faults on (Schedule), the chips
+# (WiredChips), the radio and the network (OnTheAir), the plant of a closed loop (ClosedLoop).
 from bench.hardware import Hardware
 from bench.provision import provisioned
 from bench.queue import CAPACITY, block_bytes
 from benchctl.sim.chips.flash import FakeBlock, FakeFlash
 from benchctl.sim.chips.i2c import Fault
-from benchctl.sim.chips.modem import FakeRak3172
 from benchctl.sim.chips.wired import WiredChips
-from benchctl.sim.network.broker import FakeBroker, FakeWlan
-from benchctl.sim.network.server import NetworkServer
+from benchctl.sim.closed_loop import ClosedLoop, starts_it
+from benchctl.sim.on_the_air import SECRET, OnTheAir  # noqa: F401 (SECRET: the tests')
 from benchctl.sim.rng import Rng
+from benchctl.sim.schedule import Schedule
 from benchctl.sim.signals import End, Reset
-from benchctl.sim.world_inputs import InputSide
-from benchctl.sim.world_plant import PlantSide
-from benchctl.sim.world_radio import RadioSide
 
 _MASK = 0x3FFFFFFF
-SECRET = "not-printed-0f3c"  # the Wi-Fi key of every simulated bench: no console line may show it
+_KINDS = {"nack": Fault.NACK, "stuck": Fault.STUCK, "garbage": Fault.GARBAGE}
 
 
 class FakeWatchdog:
@@ -29,66 +28,48 @@ class FakeWatchdog:
         self.world.fed_at = self.world.now
 
 
-class World(InputSide, PlantSide, RadioSide):
-    def __init__(self, board, tape, cfg, seed=1, queue_block=None, on_air=None, plant=None):
+class World:
+    def __init__(self, board, tape, cfg, seed=1, queue_block=None, on_air=None, plant=None, on_hour=None):
         self.board = board
-        self.tape = iter(tape)
+        self.cfg = cfg
         self.rng = Rng(seed)
         self.flash = FakeFlash()
         # The report queue's preallocated file: flash, kept across resets.
         self.queue_block = queue_block if queue_block is not None else FakeBlock(block_bytes(CAPACITY))
+        self.schedule = Schedule(tape)
+        self.chips = WiredChips(board, self.rng, cfg)  # what the firmware reads and drives
+        self.air = OnTheAir(board, self.rng, self.flash, self.queue_block, on_air)
+        self.closed_loop = None
+        self.on_hour = on_hour  # the plant's hourly rows go here, when set (ClosedLoop.on_hour)
+        self._plant_params = None  # a closed loop that starts at the first environment channel
         self.now = 0
-        self.end = 0
         self.boot_at = 0
         self.fed_at = 0
-        self.console = None  # the running bench's console input (None while it boots or is dark)
-        self.sent_seq = -1  # the queue record the network last heard (world_radio)
-        self._next = None
-        self._done = False
-        self._fault_ends = []  # (end ms, role, kind, order of arrival), soonest end first
-        self._fault_seq = 0
-        self._wake = False
-        self.early_console = []
-        self.chips = WiredChips(board, self.rng, cfg)  # what the firmware reads and drives
         self.watchdog_ms = board.get("watchdog_ms", 30000)
-        self.modem = None
-        self.server = None
-        # (t ms, fport, payload, airtime us, delivered) for uplinks.jsonl: the host finds the
-        # busiest 24 h there, so the simulator keeps no list of its own in the heap it measures.
-        self.on_air = on_air
-        self.on_hour = None  # the plant's hourly row goes here instead of `hourly`, when set
-        self.uplinks = 0
-        self.uplink_bytes = 0
-        self.airtime_us = 0
-        self.joins = 0
-        self.join_airtime_us = 0
-        self.link_up = True
-        self.bench_id = "?"
-        self.wlan = self.broker = None
-        self.plant = None
-        self.dark = False  # the low-voltage disconnect holds the bench off (world_plant.wait_power)
-        self.measured = set()  # channels the trace sets itself: they override the plant's
-        self.report_ms = cfg["report_interval_s"] * 1000
-        self.battery_ah = cfg["battery_ah"]
-        self.slots = 0  # report intervals in which a status report was made (closed loop)
-        self._slot = -1
-        self._seq = 0
-        self._plant_params = None  # (params, on from the start)
+        self.console = None  # the running bench's console input (None while it boots or is dark)
+        self.early_console = []  # lines typed while it boots, read once it runs
+        self.dark = False  # the low-voltage disconnect holds the bench off (wait_power)
+        self._wake = False
         if plant is not None:
             params, now = plant
             if now:
-                self._closed_loop(board, params)
+                self._close_loop(params)
             else:
-                self._plant_params = params  # on at the first environment channel
-        if "modem" in board:
-            self.modem = FakeRak3172(self.rng)
-            self.modem.on_air = self._heard
-            self.server = NetworkServer(self.modem, CAPACITY)
-        elif board.get("wifi"):
-            self.wlan = FakeWlan(self)
-            self.broker = FakeBroker(self, self.rng)
-            self.broker.on_publish = self._published
-            self.server = NetworkServer(None, CAPACITY)
+                self._plant_params = params
+
+    def _close_loop(self, params):
+        self.closed_loop = ClosedLoop(self.board, params, self.chips, self.flash, self.queue_block, self.cfg,
+                                      self.console is None)
+        self.closed_loop.on_hour = self.on_hour
+        self.air.on_tx = self.closed_loop.transmitted
+
+    @property
+    def end(self):
+        return self.schedule.end
+
+    def powered(self):
+        """False while a closed loop's low-voltage disconnect holds the bench off."""
+        return self.closed_loop is None or self.closed_loop.plant.on
 
     # -- the firmware's view -------------------------------------------------------------------
 
@@ -96,14 +77,8 @@ class World(InputSide, PlantSide, RadioSide):
         hw = Hardware(self.board, bench_id, write, self.flash)
         hw.reset_cause = cause
         self.chips.wire(hw)
+        self.air.wire(hw, bench_id)
         hw.queue_block = self.queue_block
-        hw.modem_uart = self.modem
-        self.bench_id = bench_id
-        if self.wlan is not None:
-            self.wlan.since = None  # the station starts disconnected after a reset
-            hw.wlan = self.wlan
-            hw.open_socket = self.broker.open_socket
-            hw.network = {"ssid": "smiltene-parks", "key": SECRET, "broker": "mqtt.bench.test", "port": 1883}
         if self.flash.read("network.json") is not None:  # as `benchctl flash --secrets` writes it
             hw.network = provisioned(self.flash, hw.write)
         hw.seed = self.rng.below(0x7FFFFFFF) + 1
@@ -118,20 +93,24 @@ class World(InputSide, PlantSide, RadioSide):
         self.boot_at = self.now
         self.fed_at = self.now
         self.chips.power_on()
-        if self.modem is not None:
-            self.modem.power_on()
+        self.air.power_on()
+
+    def move_to(self, t):
+        """Time jumps to `t` (ms), the tape left as it is: the virtual board's world is already
+        there when its board boots; a test ticks a bench by hand."""
+        self._at(t)
 
     def settle(self):
         """Apply what the tape holds for the present moment before the firmware boots, so its
         first sample sees the sensors as they are at t = 0 (or at a reset's instant)."""
         while True:
-            t = self._peek_time()
+            t = self.schedule.peek()
             if t is None or t > self.now:
-                if self.plant is not None:
-                    self._show(self.now, 0)
+                if self.closed_loop is not None:
+                    self.closed_loop.show(self.now, 0)
                 return
             self._advance(t)  # time stays; faults due by now end
-            self._step_record()
+            self._take_record()
 
     def clock(self):
         return (self.now - self.boot_at) & _MASK
@@ -139,70 +118,68 @@ class World(InputSide, PlantSide, RadioSide):
     def sleep(self, ms):
         target = self.now + (ms if ms > 0 else 0)
         self._wake = False
-        if self.plant is not None:
-            self._awake()
+        if self.closed_loop is not None:
+            wlan = self.air.wlan
+            self.closed_loop.awake(self.now, self.console is not None, None if wlan is None else wlan.since is not None)
         while not self._wake:
-            t = self._peek_time()
+            t = self.schedule.peek()
             if t is None or t > target:
                 break
             self._advance(t)
-            self._step_record()
+            self._take_record()
         else:
             self._check_watchdog()
             return
-        if self._next is None and self._done and target > self.end:
+        if self.schedule.over() and target > self.end:
             self._advance(self.end)
             raise End()
         self._advance(target)
         self._check_watchdog()
 
+    def wait_power(self):
+        """The low-voltage disconnect cut the bench off: time passes with the bench dark
+        until the battery recovers (or the trace ends: End)."""
+        self.chips.loads_off()
+        self.dark = True  # a reset in the trace now finds nothing running: it changes nothing
+        try:
+            while not self.closed_loop.plant.on:
+                t = self.schedule.peek()
+                if t is None:
+                    raise End()
+                self._advance(t)
+                self._take_record()
+        finally:
+            self.dark = False
+        self.closed_loop.dark_ended()
+
     def _check_watchdog(self):
         if self.now - self.fed_at > self.watchdog_ms:
             raise Reset("watchdog")
 
+    def _at(self, t):
+        self.now = t
+        if self.chips.radar is not None:
+            self.chips.radar.now_ms = t
+        self.air.at(t)
+
     def _advance(self, t):
         if t > self.now:
-            if self.plant is not None and self._plant_step(t) and self.console is not None:
-                self.now = t
+            cut = self.closed_loop is not None and self.closed_loop.step(self.now, t)
+            self._at(t)
+            if cut and self.console is not None:
                 raise Reset("brownout")
-            self.now = t
-            if self.chips.radar is not None:
-                self.chips.radar.now_ms = t
-            if self.modem is not None:
-                self.modem.now_ms = t
-        while self._fault_ends:
-            end, role = self._fault_ends[0][0], self._fault_ends[0][1]
-            if end > self.now:
-                break
-            self._fault_ends.pop(0)
-            still = Fault.NONE
-            newest = -1
-            for _, other, kind, seq in self._fault_ends:
-                if other == role and seq > newest:
-                    still, newest = kind, seq
-            self._set_fault(role, still)
+        ended = self.schedule.ended(self.now)
+        if ended is not None:
+            for role, still in ended:
+                self._set_fault(role, still)
 
-    # -- the tape ------------------------------------------------------------------------------
+    # -- what the trace does -------------------------------------------------------------------
 
-    def _peek_time(self):
-        if self._next is None and not self._done:
-            try:
-                self._next = next(self.tape)
-            except StopIteration:
-                self._done = True
-        if self._next is None:
-            return self._fault_ends[0][0] if self._fault_ends else None
-        t = self._next[0]
-        if self._fault_ends and self._fault_ends[0][0] < t:
-            return self._fault_ends[0][0]
-        return t
-
-    def _step_record(self):
-        if self._next is None or self._next[0] > self.now:
+    def _take_record(self):
+        due = self.schedule.record(self.now)
+        if due is None:
             return  # a fault ending: _advance did it
-        t, channels, events = self._next
-        self._next = None
-        self.end = t
+        channels, events = due
         if channels:
             self.apply(channels)
         if events:
@@ -219,3 +196,45 @@ class World(InputSide, PlantSide, RadioSide):
                     self._event(kind, value)
             if reset is not None:
                 self._event("reset", reset)
+
+    def apply(self, channels):
+        """A record's channels, in tape units: to the plant's environment when the loop is
+        closed (switching a pending one on), else to the chips that read them."""
+        for name in channels:
+            value = channels[name]
+            if self.closed_loop is None and self._plant_params is not None and starts_it(name):
+                self._close_loop(self._plant_params)
+            if self.closed_loop is not None and self.closed_loop.environment(name, value, self.now):
+                continue
+            self.chips.set(name, value)
+
+    def _event(self, kind, value):
+        if kind == "console":
+            if self.console is not None:
+                self.console(value)
+            elif not self.dark:  # typed while it boots: read once it runs (while dark, nobody hears)
+                self.early_console.append(value)
+            self._wake = True  # the UART interrupt wakes the loop
+        elif kind == "fault":
+            role, fault, for_ms = value
+            self._set_fault(role, _KINDS[fault])
+            self.schedule.fault(role, _KINDS[fault], self.now + for_ms)
+        elif kind == "reset":
+            cause, torn = value
+            if self.dark:
+                return  # the bench is off already: no write to tear, nothing to restart
+            if torn:
+                # The write in progress is the newest of the config files' and the queue's.
+                if self.queue_block.writes and self.queue_block.stamp > self.flash.stamp:
+                    self.queue_block.tear(self.rng.below(64))
+                else:
+                    self.flash.tear()
+            raise Reset(cause)
+        else:  # link, sf, downlink
+            self.air.event(kind, value)
+
+    def _set_fault(self, role, fault):
+        if role == "radio":
+            self.air.set_fault(fault)
+        else:
+            self.chips.set_fault(role, fault)

@@ -1,7 +1,8 @@
 # The board's chips as its board.json wires them: the monitors on the I2C bus, the ports'
 # load-switch pins gating their INA3221 channels, the pad, the heater, the DS18B20s on their
 # 1-Wire bus, the PIR, the seat switch and the radar with its power pin. A part of the world
-# (sim/world.py) that owns them: built once, powered on at each boot, handed to the firmware.
+# (sim/world.py) that owns them: built once, powered on at each boot, handed to the firmware,
+# set from the trace's channels (in tape units) and faulted by its fault events.
 from benchctl.sim.chips.i2c import FakeI2C, Fault
 from benchctl.sim.chips.ina import FakeINA219, FakeINA226, FakeINA3221
 from benchctl.sim.chips.onewire import FakeDS18B20, FakeOneWire
@@ -48,6 +49,7 @@ class WiredChips:
         radar = board.get("radar")
         self.radar = FakeRadarUart(rng, radar.get("rxbuf", 256)) if radar else None
         self.radar_pin = None
+        self.rng = rng  # a PIR that talks garbage
         if self.radar is not None and "radar_power_pin" in board:
             self.radar_pin = FakePin(1)
             self.radar_pin.on_change = self._radar_power
@@ -85,3 +87,67 @@ class WiredChips:
         for chip in (self.solar, self.battery):
             if chip is not None:
                 chip.power_on()
+
+    def set(self, name, value):
+        """A channel in tape units (uV, uA, millidegrees C, cm, 0/1; None: absent again) on the
+        chip that reads it; a channel for a part this board lacks changes nothing."""
+        if name == "solar_v" or name == "solar_a" or name == "batt_v" or name == "batt_a":
+            chip = self.solar if name[0] == "s" else self.battery
+            if chip is None:
+                return
+            if name[-1] == "v":
+                chip.uv = 0 if value is None else value
+                chip.has_v = value is not None
+            else:
+                chip.ua = 0 if value is None else value
+                chip.has_a = value is not None
+            chip.present = chip.has_v or chip.has_a
+            chip.changed()
+        elif name == "batt_c":
+            self.batt_temp.mc = value
+        elif name == "air_c":
+            self.air_temp.mc = value
+        elif name.startswith("port") and (name.endswith("_a") or name.endswith("_v")) and "_d" not in name:
+            index = int(name[4:-2]) - 1
+            if index // 3 >= len(self.port_chips):
+                return
+            chip = self.port_chips[index // 3]
+            if name[-1] == "a":
+                chip.ua[index % 3] = 0 if value is None else value
+                chip.present = chip.present or value is not None
+            else:
+                chip.uv[index % 3] = 5000000 if value is None else value
+            chip.changed()
+        elif name == "pir":
+            if self.pir is not None and self.pir_fault == Fault.NONE:
+                self.pir.drive(value or 0)
+            elif self.pir is not None and self.pir_fault == Fault.GARBAGE:
+                self.pir.drive(self.rng.below(2))
+        elif name == "radar_cm":
+            if self.radar is not None:
+                self.radar.fitted = True
+                self.radar.target_cm = value
+        elif name == "seat":
+            if self.seat is not None:
+                self.seat.drive(value or 0)
+
+    def set_fault(self, role, fault):
+        """A trace's fault switched on a sensor role (or off: Fault.NONE); the radio's is the
+        radio's own (sim/on_the_air.py)."""
+        if role == "solar" and self.solar is not None:
+            self.solar.set_fault(fault)
+        elif role == "battery":
+            if self.battery is not None:
+                self.battery.set_fault(fault)
+            self.batt_temp.fault = fault
+        elif role.startswith("port"):
+            index = int(role[4:]) - 1
+            if index // 3 < len(self.port_chips):
+                self.port_chips[index // 3].set_fault(fault)
+        elif role in ("occupancy", "pir", "radar"):  # occupancy: both sensors
+            if role != "radar":
+                self.pir_fault = fault
+                if self.pir is not None and fault == Fault.NACK:
+                    self.pir.drive(0)  # a dead PIR's output sits low
+            if self.radar is not None and role != "pir":
+                self.radar.fault = fault

@@ -1,7 +1,8 @@
 # A Wi-Fi bench's far end in a replay: the station (network.WLAN as the firmware sees it) and
 # an MQTT 3.1.1 broker answering at packet level over a fake non-blocking socket: CONNACK,
 # PUBACK for QoS 1, SUBACK, PINGRESP, and the trace's downlinks published on benches/<id>/cmd.
-# The world sets `link_up`; every PUBLISH the bench makes goes to `on_publish`.
+# Its `air` (sim/on_the_air.py) keeps the time, the link's state and the bench id; every PUBLISH
+# the bench makes goes to `on_publish`.
 from benchctl.sim.chips.i2c import Fault
 
 _EAGAIN = 11
@@ -20,25 +21,25 @@ def _packet(first, body):
 
 
 class FakeWlan:
-    def __init__(self, world):
-        self.world = world
+    def __init__(self, air):
+        self.air = air
         self.since = None
 
     def active(self, on=None):
         return True
 
     def connect(self, ssid, key):
-        self.since = self.world.now
+        self.since = self.air.now
 
     def isconnected(self):
-        return self.world.link_up and self.since is not None and self.world.now - self.since >= _CONNECT_MS
+        return self.air.link_up and self.since is not None and self.air.now - self.since >= _CONNECT_MS
 
     def status(self):
         if self.isconnected():
             return _STAT_GOT_IP
         if self.since is None:
             return _STAT_IDLE
-        return _STAT_CONNECTING if self.world.link_up else _STAT_NO_AP_FOUND
+        return _STAT_CONNECTING if self.air.link_up else _STAT_NO_AP_FOUND
 
     def disconnect(self):
         self.since = None
@@ -72,8 +73,8 @@ class FakeSocket:
 
 
 class FakeBroker:
-    def __init__(self, world, rng):
-        self.world = world
+    def __init__(self, air, rng):
+        self.air = air
         self.rng = rng
         self.fault = Fault.NONE
         self.session = None  # the bench's socket while it has one
@@ -85,7 +86,7 @@ class FakeBroker:
         self._pid = 0
 
     def reachable(self):
-        return self.world.link_up
+        return self.air.link_up
 
     def open_socket(self, host, port):
         if not self.reachable():
@@ -166,7 +167,7 @@ class FakeBroker:
         sock = self.session
         if sock is None or not self.subscribed or sock.closed:
             return
-        topic = ("benches/%s/cmd" % self.world.bench_id).encode()
+        topic = ("benches/%s/cmd" % self.air.bench_id).encode()
         while self.pending:
             payload = self.pending.pop(0)
             self._pid = self._pid % 65535 + 1
