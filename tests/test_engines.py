@@ -45,7 +45,7 @@ def fault_day(tmp_path, board=None):
 
 @pytest.mark.parametrize("trace", [*BUNDLED, "faults", "faults-wifi", "closed-loop"],
                          ids=lambda p: getattr(p, "stem", p))
-def test_cpython_and_micropython_print_the_same_bytes(tmp_path, trace):
+def test_cpython_micropython_and_pypy_print_the_same_bytes(tmp_path, trace):
     if trace == "faults":
         trace = fault_day(tmp_path)
     elif trace == "faults-wifi":
@@ -55,11 +55,13 @@ def test_cpython_and_micropython_print_the_same_bytes(tmp_path, trace):
 
         trace = closed_loop_day(tmp_path, {"initial_soc": 0.004, "battery_wh": 200}, hours=48, poa=800.0)
     replay(str(trace), str(tmp_path / "cpython"))
-    replay(str(trace), str(tmp_path / "micropython"), engine="micropython")
-    cp, mp = outputs(tmp_path / "cpython"), outputs(tmp_path / "micropython")
-    assert cp[0] == mp[0], "console.log differs between engines"
-    assert cp[1] == mp[1], "summary.json differs between engines"
-    assert cp[2] == mp[2], "uplinks.jsonl differs between engines"
+    cp = outputs(tmp_path / "cpython")
+    for engine in ("micropython", "pypy"):
+        replay(str(trace), str(tmp_path / engine), engine=engine)
+        other = outputs(tmp_path / engine)
+        assert cp[0] == other[0], f"console.log differs between cpython and {engine}"
+        assert cp[1] == other[1], f"summary.json differs between cpython and {engine}"
+        assert cp[2] == other[2], f"uplinks.jsonl differs between cpython and {engine}"
     from benchctl.sim.world import SECRET
 
     assert SECRET.encode() not in cp[0] + cp[2], "the simulated Wi-Fi key reached the console or the air"
@@ -83,6 +85,18 @@ def test_a_summer_day_fits_a_384k_heap_and_the_bench_holds_under_40k(tmp_path):
     # What the running bench holds beyond its loaded code (64-bit unix port: pointers are
     # twice an ESP32's), at every report of the day.
     assert 0 < result.heap["max"] <= 40 * 1024
+
+
+def test_under_pypy_a_bad_trace_or_a_missing_pypy_is_exit_2_and_writes_nothing(tmp_path, capsys):
+    from benchctl.cli import main
+
+    trace = write_trace(tmp_path / "t.jsonl", [{"t": 0, "batt_v": 13.2, "batt_a": 0.1}, {"t": 60}],
+                        {"config": {"report_interval_s": 5}})
+    assert main(["replay", str(trace), "--engine", "pypy", "--out", str(tmp_path / "out")]) == 2
+    assert "report_interval_s must be 60..86400 s, got 5" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+    assert main(["replay", str(trace), "--engine", "pypy", "--pypy", str(tmp_path / "nope")]) == 2
+    assert "nope: no such executable" in capsys.readouterr().err
 
 
 def test_too_small_a_heap_is_a_firmware_failure_not_a_hang(tmp_path):

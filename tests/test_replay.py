@@ -1,5 +1,7 @@
-"""`benchctl replay` as replay-v1.md promises it: outputs, exit codes, resets, faults, and the
-bundled park days with the counts their scenarios say."""
+"""`benchctl replay` as replay-v1.md promises it: outputs, exit codes, resets, faults, and what
+the bundled park days print. Their counts are held to their scenarios' expectations
+(tests/traces/NAME.expect.json) by the pytest plugin: `make pytest` runs
+`pytest tests --bench-traces tests/traces`."""
 
 import json
 import subprocess
@@ -11,7 +13,6 @@ from benchctl.cli import main
 from benchctl.replay import replay
 from conftest import BUNDLED, ROOT, TRACES, write_trace
 
-EXPECTED = json.loads((TRACES / "expected.json").read_text())
 UPLINK_KEYS = {"t", "transport", "fport", "topic", "payload_hex", "airtime_s", "delivered"}
 SUMMARY_KEYS = {"bench", "duration_s", "uplinks", "uplink_bytes", "airtime_s", "max_airtime_24h_s", "reports",
                 "sit_sessions", "occupied_s", "charge_sessions", "charge_sessions_by_port", "port_energy_wh",
@@ -45,20 +46,15 @@ def test_replay_writes_the_three_files_with_every_summary_key(tmp_path):
 
 
 @pytest.mark.parametrize("trace", BUNDLED, ids=lambda p: p.stem)
-def test_bundled_days_give_the_counts_their_scenarios_say(tmp_path, trace):
-    expected = EXPECTED[trace.stem]
+def test_bundled_days_run_clean_and_say_why_they_shed(tmp_path, trace):
+    assert (TRACES / f"{trace.stem}.expect.json").exists(), "every bundled day has its expectation"
     summary = replay(str(trace), str(tmp_path / "out")).summary
     console = (tmp_path / "out" / "console.log").read_text()
-    assert summary["sit_sessions"] == expected["sit_sessions"]
-    # Occupied time is seen through 10 s samples: within 20 s of the truth per sitting.
-    assert abs(summary["occupied_s"] - expected["occupied_s"]) <= 20 * expected["sit_sessions"]
     if "winter" in trace.stem:
         # Midwinter, a first boot with a low charge read off the flat voltage curve: the budget
-        # keeps the ports for the reserve, so phones charge nothing.
-        assert summary["charge_sessions"] == 0 and summary["port_energy_wh"] == 0
+        # keeps the ports for the reserve, and says so.
         assert "policy: qi-off -> lean: reserve" in console and "short of it" in console
     else:
-        assert summary["charge_sessions_by_port"] == expected["charge_sessions_by_port"]
         assert summary["port_energy_wh"] > 0
     assert "Traceback" not in console and "ERROR loop" not in console
 

@@ -11,128 +11,7 @@ from pathlib import Path
 
 from benchctl import codec
 from benchctl.paths import DEMO_TRACE
-from benchctl.replay import FirmwareFailed, ReplayError, replay
-
-
-def _duration(seconds: float) -> str:
-    s = int(seconds)
-    d, s = divmod(s, 86400)
-    h, s = divmod(s, 3600)
-    m, s = divmod(s, 60)
-    return (f"{d}d " if d else "") + f"{h:02d}:{m:02d}:{s:02d}"
-
-
-def describe(summary: dict) -> str:
-    """The short human summary replay prints on stdout."""
-    r = summary["reports"]
-    d = summary["downlinks"]
-    ports = ", ".join(f"port {k}: {v}" for k, v in summary["charge_sessions_by_port"].items())
-    resets = ", ".join(f"{k} {v}" for k, v in summary["resets"].items()) or "none"
-    return "\n".join([
-        f"bench {summary['bench']} on {summary['board']}, firmware {summary['firmware']}: "
-        f"{_duration(summary['duration_s'])} replayed",
-        f"  sitting   {summary['sit_sessions']} sessions, {_duration(summary['occupied_s'])} occupied",
-        f"  charging  {summary['charge_sessions']} sessions ({ports}), {summary['port_energy_wh']} Wh",
-        f"  reports   {r['generated']} made, {r['delivered']} delivered, {r['queued']} queued, "
-        f"{r['dropped']} dropped",
-        f"  radio     {summary['uplinks']} uplinks, {summary['uplink_bytes']} bytes, {summary['airtime_s']} s on air "
-        f"(busiest 24 h {summary['max_airtime_24h_with_joins_s']} s of 30 s with {summary['joins']} join(s))",
-        f"  downlinks {d['applied']} applied, {d['rejected']} rejected",
-        f"  resets    {resets}",
-    ])
-
-
-class ProgressBar:
-    """A one-line bar on stderr (a terminal only): share of the trace read, and trace time."""
-
-    def __init__(self, name: str, width: int = 30):
-        self.name, self.width, self.last = name, width, 0.0
-
-    def __call__(self, share: float, t_ms: int) -> None:
-        now = time.monotonic()
-        if now - self.last < 0.2 and share < 1.0:
-            return
-        self.last = now
-        done = int(share * self.width)
-        sys.stderr.write(f"\r{self.name} [{'#' * done}{'.' * (self.width - done)}] {share:4.0%}  "
-                         f"t = {_duration(t_ms / 1000)}")
-        sys.stderr.flush()
-
-    def clear(self) -> None:
-        sys.stderr.write("\r\033[K")
-        sys.stderr.flush()
-
-
-class ProgressLines:
-    """Progress for a log, not a terminal (`--progress`): a line on stderr every `every_s` of
-    wall time, so that a CI job's long replay shows it is alive."""
-
-    def __init__(self, name: str, every_s: float = 10.0):
-        self.name, self.every_s = name, every_s
-        self.last = time.monotonic()
-
-    def __call__(self, share: float, t_ms: int) -> None:
-        now = time.monotonic()
-        if now - self.last < self.every_s:
-            return
-        self.last = now
-        print(f"benchctl replay: {self.name}: {share:.0%} read, trace time {_duration(t_ms / 1000)}",
-              file=sys.stderr, flush=True)
-
-    def clear(self) -> None:
-        pass
-
-
-def do_replay(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="benchctl replay",
-                                description="Run the firmware against a trace (trace-v1) with a simulated clock.")
-    p.add_argument("trace", help="trace file (.jsonl or .jsonl.gz)")
-    p.add_argument("--out", help="folder for console.log, uplinks.jsonl and summary.json")
-    p.add_argument("--board", help="board from boards/ (default: the trace's, else esp32-rak3172)")
-    p.add_argument("--config", help="JSON file of configuration values over the trace's")
-    p.add_argument("--engine", choices=("cpython", "micropython"), default="cpython",
-                   help="run the firmware under CPython (default) or the MicroPython unix port")
-    p.add_argument("--heapsize", default="512k", help="MicroPython heap (default 512k: the unix port keeps the code in it too)")
-    p.add_argument("--micropython", metavar="PATH", help="the MicroPython unix port for --engine micropython "
-                   "(default the installed one; ../shared/tools/micropython-i386 is 32-bit, like the boards)")
-    p.add_argument("--console", action="store_true", help="also print the bench's console on stdout")
-    shown = p.add_mutually_exclusive_group()
-    shown.add_argument("--progress", action="store_true",
-                       help="show progress on stderr even when it is not a terminal (a line every 10 s)")
-    shown.add_argument("--quiet", action="store_true", help="no progress on stderr, not even on a terminal")
-    args = p.parse_args(argv)
-    import re
-
-    if not re.fullmatch(r"[1-9][0-9]*[kKmM]?", args.heapsize):
-        print(f"benchctl replay: --heapsize {args.heapsize!r}: give bytes, or a whole number with k or m "
-              "(e.g. 512k)", file=sys.stderr)
-        return 2
-    echo = (lambda line: print(line, flush=False)) if args.console else None
-    bar: ProgressBar | ProgressLines | None = None
-    if not args.quiet and sys.stderr.isatty() and not args.console:
-        bar = ProgressBar(args.trace)
-    elif args.progress:
-        bar = ProgressLines(args.trace)
-    try:
-        if args.micropython and args.engine != "micropython":
-            raise ReplayError("--micropython needs --engine micropython")
-        result = replay(args.trace, args.out, args.board, args.config, args.engine, args.heapsize, echo,
-                        progress=bar, micropython=args.micropython)
-    except ReplayError as e:
-        print(f"benchctl replay: {e}", file=sys.stderr)
-        return 2
-    except FirmwareFailed as e:
-        print(f"benchctl replay: firmware failure: {e}", file=sys.stderr)
-        return 1
-    finally:
-        if bar is not None:
-            bar.clear()
-    if args.console:
-        print()
-    print(describe(result.summary))
-    if result.out is not None:
-        print(f"  written   {result.out}/console.log ({result.console_lines} lines), uplinks.jsonl, summary.json")
-    return 0
+from benchctl.replay.commands import ProgressLines, describe, do_check, do_replay  # noqa: F401
 
 
 def do_decode(argv: list[str]) -> int:
@@ -383,7 +262,7 @@ def do_size(argv: list[str]) -> int:
     return size(argv)
 
 
-COMMANDS = {"replay": do_replay, "decode": do_decode, "synth": do_synth, "console": do_console, "flash": do_flash,
+COMMANDS = {"replay": do_replay, "check": do_check, "decode": do_decode, "synth": do_synth, "console": do_console, "flash": do_flash,
             "virtual": do_virtual, "size": do_size}
 
 

@@ -1,7 +1,9 @@
 """Writes the bundled day traces from scenarios whose ground truth is known: sittings (PIR
 flicker while someone moves, a still sitter only the radar sees), passers-by, phones plugged
-for 10-90 minutes, noise on idle ports. The expected counts in expected.json come from the
-scenario, never from a replay. Run `python tests/traces/scenario.py` to rewrite them."""
+for 10-90 minutes, noise on idle ports. Each trace's expectation (NAME.expect.json, which
+`benchctl check` and the pytest plugin hold its replay to) comes from the scenario, never from
+a replay: the counts it made, and what the firmware must make of the day (`gives`). Run
+`python tests/traces/scenario.py` to rewrite them."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import math
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from benchctl.replay.expect import dumps
 
 HERE = Path(__file__).parent
 DAY = 86400
@@ -47,13 +51,15 @@ class Scenario:
     extra: list[dict] = field(default_factory=list)  # events: {"t": .., "console": ..}
     note: str = ""
     config: dict = field(default_factory=dict)
+    gives: dict = field(default_factory=dict)  # what the firmware must make of the day, beyond the counts
+    why: str = ""  # of `gives`, for the expectation's note
 
 
 def _at(hh: int, mm: int = 0) -> int:
     return hh * 3600 + mm * 60
 
 
-def write(sc: Scenario) -> dict:
+def write(sc: Scenario) -> None:
     rng = random.Random(sc.seed)
     events: dict[float, dict] = {}
 
@@ -140,12 +146,20 @@ def write(sc: Scenario) -> dict:
             lines.append(json.dumps({"t": t if t != int(t) else int(t), **rec}, separators=(",", ":")))
     (HERE / f"{sc.name}.jsonl").write_text("\n".join(lines) + "\n")
     minutes = [s.minutes for s in sc.sittings]
-    return {
+    expect = {
         "sit_sessions": len(sc.sittings),
-        "occupied_s": round(sum(minutes) * 60),
+        # Occupied time is seen through 10 s samples: within 20 s of the truth per sitting.
+        "occupied_s": {"about": round(sum(minutes) * 60), "within": 20 * len(sc.sittings)},
         "charge_sessions_by_port": {str(p): sum(1 for ph in sc.phones if ph.port == p) for p in (1, 2, 3)},
-        "passers_by": sc.passers,
+        "reports.dropped": 0,
+        "resets": {},
+        "faults_seen": [],
+        "max_airtime_24h_with_joins_s": {"at_most": 30},
     }
+    expect.update(sc.gives)
+    note = f"{sc.note}. From tests/traces/scenario.py: {len(sc.sittings)} sittings, {sc.passers} passers-by"
+    doc = {"format": "bench-expect", "version": 1, "note": note + (f"; {sc.why}" if sc.why else ""), "expect": expect}
+    (HERE / f"{sc.name}.expect.json").write_text(dumps(doc))
 
 
 SCENARIOS = [
@@ -173,6 +187,7 @@ SCENARIOS = [
                {"t": _at(9, 1), "console": "port 7 on"}, {"t": _at(9, 2), "console": "config set radar_max_cm 5"},
                {"t": _at(9, 3), "console": "config set radar_max_cm 160"}, {"t": _at(9, 4), "console": "flibble"},
                {"t": _at(9, 5), "console": "config get radar_max_cm"}],
+        gives={"resets": {"brownout": 1}}, why="the brownout at 05:30 restarts it once",
     ),
     Scenario(
         name="park-winter-cold", start="2026-12-21T00:00:00Z", seed=3, sun_peak_a=0.5,
@@ -181,13 +196,16 @@ SCENARIOS = [
         sittings=[Sitting(_at(11, 0), 7), Sitting(_at(13, 20), 16), Sitting(_at(14, 30), 5, still=True)],
         phones=[Phone(1, _at(13, 25), 12, 1.5)],
         extra=[{"t": _at(23, 0), "console": "status"}],
+        gives={"charge_sessions_by_port": {"1": 0, "2": 0, "3": 0}, "port_energy_wh": 0},
+        why=("a first boot in midwinter with a low charge read off the flat voltage curve: the budget keeps "
+             "the ports for the reserve, so the phone plugged at 13:25 charges nothing"),
     ),
 ]
 
 
 def main() -> None:
-    expected = {sc.name: write(sc) for sc in SCENARIOS}
-    (HERE / "expected.json").write_text(json.dumps(expected, indent=2, sort_keys=True) + "\n")
+    for sc in SCENARIOS:
+        write(sc)
 
 
 if __name__ == "__main__":

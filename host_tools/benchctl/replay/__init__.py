@@ -22,6 +22,7 @@ from benchctl.replay.outputs import UplinkLog, summary_of, write_hourly
 from benchctl.replay.trace import Trace, TraceError
 
 DEFAULT_BOARD = "esp32-rak3172"
+ENGINES = ("cpython", "micropython", "pypy")
 
 
 class ReplayError(Exception):
@@ -204,14 +205,47 @@ def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: st
     return totals
 
 
+def _under_pypy(trace_path, out, board_name, config_file, echo, work: Path, pypy: str | None) -> Result:
+    from benchctl.replay import pypy as engine
+
+    child = work / "pypy"
+    try:
+        summary = engine.run(trace_path, child, board_name, config_file, echo, pypy)
+    except FirmwareFailed as e:
+        said = str(e)
+        if out is not None and (child / "console.log").exists():
+            Path(out).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(child / "console.log", Path(out) / "console.log")
+            said = said.replace(str(child / "console.log"), str(Path(out) / "console.log"))
+        raise FirmwareFailed(said) from None
+    with open(child / "console.log", encoding="utf-8") as f:
+        lines = sum(1 for _ in f)
+    target = None
+    if out is not None:
+        target = Path(out)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in ("console.log", "uplinks.jsonl", "summary.json", "plant.csv"):
+            if (child / name).exists():
+                shutil.copyfile(child / name, target / name)
+    return Result(summary, lines, target)
+
+
 def replay(trace_path: str, out: str | None, board_name: str | None = None, config_file: str | None = None,
            engine: str = "cpython", heapsize: str = "512k", echo: Callable[[str], None] | None = None,
            heap: bool = False, progress: Progress | None = None, micropython: str | None = None,
-           board_tape: str | None = None) -> Result:
-    """`micropython`: the interpreter of the MicroPython engine (default the wheel's unix port).
-    `board_tape`: a path to record the board tape at (sim/board_tape.py; CPython engine)."""
+           board_tape: str | None = None, pypy: str | None = None) -> Result:
+    """`engine`: cpython (in this process), micropython or pypy (a child process each).
+    `micropython`: the interpreter of the MicroPython engine (default the wheel's unix port);
+    `pypy`: PyPy's (default pypy3 on PATH). `board_tape`: a path to record the board tape at
+    (sim/board_tape.py; CPython engine)."""
+    if engine not in ENGINES:
+        raise ReplayError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
     if micropython is not None:
         micropython_binary(micropython)  # checked before anything is read or written
+    if engine == "pypy":
+        from benchctl.replay.pypy import pypy_binary
+
+        pypy_binary(pypy)
     if board_tape is not None and engine != "cpython":
         raise ReplayError("a board tape is recorded by the cpython engine (the world's devices are CPython "
                           f"objects), not by --engine {engine}")
@@ -224,6 +258,8 @@ def replay(trace_path: str, out: str | None, board_name: str | None = None, conf
     work = Path(tempfile.mkdtemp(prefix="benchctl-replay-"))
     lines = 0
     try:
+        if engine == "pypy":
+            return _under_pypy(trace_path, out, board_name, config_file, echo, work, pypy)
         with open(work / "console.log", "w", encoding="utf-8", newline="\n") as console, \
                 open(work / "uplinks.jsonl", "w", encoding="utf-8", newline="\n") as uplinks_file:
             uplinks = UplinkLog(uplinks_file)
@@ -246,6 +282,7 @@ def replay(trace_path: str, out: str | None, board_name: str | None = None, conf
                 raise ReplayError(str(e)) from None
         totals["radio"]["max_airtime_24h_us"] = uplinks.frames.max_us
         totals["radio"]["max_airtime_24h_joins_us"] = uplinks.all.max_us
+        totals["faults_seen"] = uplinks.faults
         if totals["crashes"]:
             first = next((x for x in (work / "console.log").read_text().splitlines() if "ERROR loop:" in x), "")
             where = "the console"

@@ -80,6 +80,7 @@ def summary_of(trace: Trace, board: dict[str, Any], totals: dict[str, Any], repo
         "port_energy_wh": round(totals["port_uwh"] / 1_000_000, 3),
         "resets": dict(sorted(totals["resets"].items())),
         "downlinks": {"applied": totals["applied"], "rejected": totals["rejected"]},
+        "faults_seen": sorted(totals.get("faults_seen", ())),
         **(dict(zip(("energy", "plant"), _energy(totals, report_s), strict=True)) if totals.get("energy") else {}),
     }
 
@@ -98,15 +99,19 @@ def uplink_line(t_ms: int, fport: int | None, payload_hex: str, airtime_us: int 
 
 
 class UplinkLog:
-    """Writes uplinks.jsonl and finds the busiest 24 h of airtime on the way."""
+    """Writes uplinks.jsonl and finds on the way the busiest 24 h of airtime and the faults the
+    bench's status reports flagged (summary.json's `faults_seen`)."""
 
     def __init__(self, file: Any) -> None:
         self.file = file
         self.frames = _Window()  # the frames of uplinks.jsonl
         self.all = _Window()  # and the JoinRequests, which fair use counts as well
+        self.faults: set[str] = set()
 
     def add(self, t_ms: int, fport: int | None, payload_hex: str, airtime_us: int | None, delivered: bool,
             topic: str | None = None) -> None:
+        if fport == 1 or (topic is not None and topic.endswith("/status")):
+            self.faults.update(_flagged(fport, payload_hex))
         if topic is not None or airtime_us is None:
             self.file.write(uplink_line(t_ms, None, payload_hex, None, delivered, topic))  # MQTT: no airtime
             return
@@ -114,6 +119,20 @@ class UplinkLog:
             self.file.write(uplink_line(t_ms, fport, payload_hex, airtime_us, delivered))
             self.frames.add(t_ms, airtime_us)
         self.all.add(t_ms, airtime_us)  # a JoinRequest (fport None) too
+
+
+def _flagged(fport: int | None, payload_hex: str) -> list[str]:
+    """The fault names a status report flags (payload-v1's FAULTS): a LoRaWAN frame decoded by
+    the host's own decoder, a Wi-Fi bench's status JSON read as it is published."""
+    from benchctl.codec import DecodeError, decode
+
+    try:
+        if fport == 1:
+            return list(decode(1, bytes.fromhex(payload_hex))[0]["faults"])
+        faults = json.loads(bytes.fromhex(payload_hex)).get("faults", [])
+        return [f for f in faults if isinstance(f, str)]
+    except (DecodeError, ValueError, KeyError, AttributeError):
+        return []  # not a status report this decoder reads: the codec tests pin the format
 
 
 class _Window:
