@@ -1,5 +1,5 @@
 """`make bench`: telemetry on the air, the energy benchmark (benchctl.figures.energy), replay speed on
-CPython and the firmware's heap under MicroPython, printed as figures. Never a pass/fail test:
+every engine (benchctl.figures.engines) and the firmware's heap under MicroPython, printed as figures. Never a pass/fail test:
 these machines are shared, and timing is noise there.
 
 Traces are built from the bundled park days (tests/traces), one after another with their
@@ -49,24 +49,6 @@ def build(days: int, name: str, folder: Path = OUT, events: list[dict] | None = 
                     f.write(json.dumps(pending.pop(0), separators=(",", ":")) + "\n")
                 f.write(json.dumps({**r, "t": t}, separators=(",", ":")) + "\n")
     return path
-
-
-def speed() -> None:
-    trace = build(365, "year.jsonl.gz")
-    samples = 365 * DAY_S // 10
-    runs = []
-    for _ in range(2):
-        start = time.perf_counter()
-        summary = replay(str(trace), None).summary
-        runs.append(time.perf_counter() - start)
-    best = min(runs)
-    print("replay speed, CPython, a year of 10-second samples (benchctl replay, trace read included)")
-    print(f"  samples             {samples:,}")
-    print(f"  wall time           {best:.1f} s (best of {len(runs)}: {', '.join(f'{r:.1f}' for r in runs)})")
-    print(f"  real time factor    {365 * DAY_S / best:,.0f}x   (goal >= 300,000x; moonshot 1,000,000x)")
-    print(f"  samples per second  {samples / best:,.0f}")
-    print(f"  sittings {summary['sit_sessions']}, charging sessions {summary['charge_sessions']}, "
-          f"reports {summary['reports']['generated']}")
 
 
 def smallest_heap(trace: Path, sizes_kb: range) -> int | None:
@@ -223,6 +205,7 @@ def main() -> int:
     from benchctl.figures.board_heap import report as board_heap
     from benchctl.figures.board_ram import report as board_ram
     from benchctl.figures.energy import bench as energy
+    from benchctl.figures.engines import report as engines
     from benchctl.figures.occupancy import main as occupancy
 
     telemetry()
@@ -235,7 +218,7 @@ def main() -> int:
     print()
     energy()
     print()
-    speed()
+    engines()
     print()
     heap()
     print()
