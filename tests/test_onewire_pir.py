@@ -25,6 +25,13 @@ def test_crc8_matches_maxim_application_note_27_example():
     assert crc8(bytes([0x02, 0x1C, 0xB8, 0x01, 0x00, 0x00, 0x00])) == 0xA2
 
 
+@given(st.binary(max_size=16))
+def test_the_fake_sensors_table_crc_is_the_drivers_bitwise_one(data):
+    from benchctl.sim.chips.onewire import crc8 as fake_crc8
+
+    assert fake_crc8(data) == crc8(data)
+
+
 @pytest.mark.parametrize(
     ("raw", "mc"),
     [(0x07D0, 125000), (0x0191, 25062), (0x00A2, 10125), (0x0008, 500), (0x0000, 0),

@@ -19,7 +19,7 @@ def test_a_fault_ending_before_the_next_record_comes_first():
     assert s.record(30_000) is None  # what is due is the fault's end, not a record
     assert s.ended(30_000) == [("solar", Fault.NONE)]
     assert s.peek() == 60_000 and s.record(60_000) == (None, None) and s.end == 60_000
-    assert s.peek() is None and s.over()
+    assert s.peek() is None and s.over
 
 
 def test_overlapping_faults_on_one_sensor_leave_the_newest_on():
@@ -56,6 +56,7 @@ def test_the_time_line_is_the_merge_of_records_and_fault_ends(record_times, faul
             shows[role] = still
         ending = {role for end, role, _, _ in on if end <= t}
         on = [f for f in on if f[0] > t]
+        assert s.next_end == (min(e for e, *_ in on) if on else None)  # the world's call-free look
         for role in ending:
             left = [(o, k) for _, r, k, o in on if r == role]
             assert shows[role] == (max(left)[1] if left else Fault.NONE)
@@ -63,4 +64,4 @@ def test_the_time_line_is_the_merge_of_records_and_fault_ends(record_times, faul
         if due is not None:
             seen.append(due[0]["n"])
             assert s.end == t
-    assert seen == list(range(len(record_times))) and s.over()
+    assert seen == list(range(len(record_times))) and s.over

@@ -49,6 +49,8 @@ class EnergyBudget(Grants):
         self.above_mwh = 0
         self.cold_days = 0
         self.heated = False  # a battery heater is fitted: a frozen battery can still be charged
+        self._cap = None
+        self._cap_mwh = 0
 
     def update(self, battery, temp_mc, days, hyst_pct):
         """Re-grant the loads from the battery's charge and the days' figures; True when the
@@ -66,15 +68,23 @@ class EnergyBudget(Grants):
             usable = battery.usable_permille(25000 if temp_mc is None else temp_mc)
             level = QUIET if usable < _QUIET_UNTIL_PM else LEAN
         else:
+            # Each sample, on the board's awake time: no tuple of limits built, the capacity's
+            # figures kept until it changes. Down at once; back up past the margin plus the
+            # hysteresis; the deeper level wins.
+            if cap != self._cap:
+                self._cap = cap
+                self._cap_mwh = mwh(cap)
+            cap_mwh = self._cap_mwh
+            now = self.level
+            above = self.above_mwh
+            hyst = cap_mwh * hyst_pct // 100 if now > NORMAL else 0
             level = NORMAL
-            hyst = mwh(cap) * hyst_pct // 100 if self.level > NORMAL else 0
-            limits = ((QI_OFF, mwh(cap) * _PAD_MARGIN_PM // 1000), (USB_OFF, mwh(cap) * _USB_MARGIN_PM // 1000),
-                      (LEAN, 0))
-            for step, margin in limits:
-                # Down at once; back up past the margin plus the hysteresis.
-                back = margin + (hyst if step <= self.level else 0)
-                if self.above_mwh < back:
-                    level = step
+            if above < cap_mwh * _PAD_MARGIN_PM // 1000 + (hyst if QI_OFF <= now else 0):
+                level = QI_OFF
+            if above < cap_mwh * _USB_MARGIN_PM // 1000 + (hyst if USB_OFF <= now else 0):
+                level = USB_OFF
+            if above < (hyst if LEAN <= now else 0):
+                level = LEAN
         if level == self.level:
             return False
         self.log.info("policy", "%s -> %s: reserve %s Wh (%d%% locked at %d C,%s %d day(s) of %s Wh until it can "

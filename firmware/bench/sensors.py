@@ -179,50 +179,55 @@ class Sensors:
     def failing(self):
         return sorted([role for role in self.state if not self.state[role]])
 
-    def _power(self, chip, role):
+    def _power(self, chip, role, checked):
         if chip is None:
             if role in self.unset:
                 self._failed(role, BadData("its shunt and range cannot be calibrated: fix the configuration"))
             return None
-        checked = self._count % _CAL_EVERY == 0
         try:
             chip.read(checked)
         except OSError as e:
             chip.configured = False
             self._failed(role, e)
             return None
-        if self._stuck_still(role, checked or not chip.configured):
-            self.errors[role] = self.errors.get(role, 0) + 1
-            return None
-        if self.state.get(role) is not True:
+        if self.state.get(role) is not True:  # the usual case, a well sensor, asks nothing more
+            if self._stuck_still(role, checked or not chip.configured):
+                self.errors[role] = self.errors.get(role, 0) + 1
+                return None
             self._answered(role)
         return (chip.mv, chip.ma)
 
     def read(self):
+        # Every sample, on the board's awake time: what the loop needs is looked up once.
         s = self.sample
-        s.solar = self._power(self.solar, "solar")
-        s.battery = self._power(self.battery, "battery")
-        slow = self._count % _VOLT_EVERY == 0
+        count = self._count
+        cal = count % _CAL_EVERY == 0
+        s.solar = self._power(self.solar, "solar", cal)
+        s.battery = self._power(self.battery, "battery", cal)
+        slow = count % _VOLT_EVERY == 0
+        state = self.state
+        ports = s.ports
         for i in range(self.port_count):
             chip = self.port_chips[i // 3]
+            ch = i % 3
             role = _PORT_ROLES[i]
-            checked = self._count % _CAL_EVERY == 0 or not chip.configured
+            checked = cal or not chip.configured
             try:
-                if i % 3 == 0 and self._count % _CAL_EVERY == 0 and chip.configured:
+                if ch == 0 and cal and chip.configured:
                     chip.check()  # a chip that answers but takes no writes is stuck
-                chip.read(i % 3, slow or not chip.configured)
+                chip.read(ch, slow or not chip.configured)
             except OSError as e:
                 chip.configured = False
                 self._failed(role, e)
-                s.ports[i] = None
+                ports[i] = None
                 continue
-            if self._stuck_still(role, checked):
-                self.errors[role] = self.errors.get(role, 0) + 1
-                s.ports[i] = None
-                continue
-            if self.state.get(role) is not True:
+            if state.get(role) is not True:
+                if self._stuck_still(role, checked):
+                    self.errors[role] = self.errors.get(role, 0) + 1
+                    ports[i] = None
+                    continue
                 self._answered(role)
-            s.ports[i] = (chip.mv[i % 3], chip.ma[i % 3])
+            ports[i] = (chip.mv[ch], chip.ma[ch])
         if self.temps is not None and self._count % _TEMP_EVERY == 0:
             self._read_temps(s)
         if self.pir is not None:

@@ -8,18 +8,19 @@ class Schedule:
     def __init__(self, tape):
         self._tape = iter(tape)
         self._next = None  # the record read ahead: (t ms, channels, events)
-        self._done = False
+        self.over = False  # the tape has no record left (faults may still be on)
         self.end = 0  # the last record's time: the trace's length once it is over
         self._fault_ends = []  # (end ms, role, kind, order of arrival), soonest end first
         self._fault_seq = 0
+        self.next_end = None  # the soonest fault end (ms), for a look that costs no call
 
     def peek(self):
         """When the next record or fault end is due (ms); None when neither is left."""
-        if self._next is None and not self._done:
+        if self._next is None and not self.over:
             try:
                 self._next = next(self._tape)
             except StopIteration:
-                self._done = True
+                self.over = True  # _next stays None from here on
         ends = self._fault_ends
         if self._next is None:
             return ends[0][0] if ends else None
@@ -27,10 +28,6 @@ class Schedule:
         if ends and ends[0][0] < t:
             return ends[0][0]
         return t
-
-    def over(self):
-        """The tape has no record left (faults may still be on)."""
-        return self._next is None and self._done
 
     def record(self, now):
         """The record due at `now`, as (channels, events), and the tape moves past it; None if
@@ -51,6 +48,7 @@ class Schedule:
         while i < len(ends) and ends[i][0] <= end:
             i += 1
         ends.insert(i, (end, role, kind, self._fault_seq))
+        self.next_end = ends[0][0]
 
     def ended(self, now):
         """The faults whose time is up by `now`, in the order they end, each as (role, what the
@@ -67,4 +65,5 @@ class Schedule:
             if out is None:
                 out = []
             out.append((role, still))
+        self.next_end = ends[0][0] if ends else None
         return out

@@ -130,11 +130,13 @@ class World:
         else:
             self._check_watchdog()
             return
-        if self.schedule.over() and target > self.end:
-            self._advance(self.end)
+        schedule = self.schedule
+        if schedule.over and target > schedule.end:
+            self._advance(schedule.end)
             raise End()
         self._advance(target)
-        self._check_watchdog()
+        if self.now - self.fed_at > self.watchdog_ms:  # _check_watchdog, without its call
+            raise Reset("watchdog")
 
     def wait_power(self):
         """The low-voltage disconnect cut the bench off: time passes with the bench dark
@@ -168,9 +170,9 @@ class World:
             self._at(t)
             if cut and self.console is not None:
                 raise Reset("brownout")
-        ended = self.schedule.ended(self.now)
-        if ended is not None:
-            for role, still in ended:
+        end = self.schedule.next_end  # this runs at every sleep: no call while no fault is on
+        if end is not None and end <= self.now:
+            for role, still in self.schedule.ended(self.now):
                 self._set_fault(role, still)
 
     # -- what the trace does -------------------------------------------------------------------

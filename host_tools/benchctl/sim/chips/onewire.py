@@ -4,15 +4,22 @@
 # (TH, TL, configuration; a stuck sensor takes none of it).
 
 
+_CRC8 = bytearray(256)  # Maxim's 1-Wire CRC-8 (x^8 + x^5 + x^4 + 1, reflected) of each byte
+_CRC8_MADE = [False]  # at first use: no work at import time
+
+
 def crc8(data):
+    table = _CRC8
+    if not _CRC8_MADE[0]:
+        for value in range(256):
+            crc = value
+            for _ in range(8):
+                crc = (crc >> 1) ^ 0x8C if crc & 1 else crc >> 1
+            table[value] = crc
+        _CRC8_MADE[0] = True
     crc = 0
     for byte in data:
-        for _ in range(8):
-            mix = (crc ^ byte) & 1
-            crc >>= 1
-            if mix:
-                crc ^= 0x8C
-            byte >>= 1
+        crc = table[crc ^ byte]
     return crc
 
 
