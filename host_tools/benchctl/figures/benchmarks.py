@@ -207,6 +207,7 @@ def main() -> int:
     from benchctl.figures.energy import bench as energy
     from benchctl.figures.engines import report as engines
     from benchctl.figures.occupancy import main as occupancy
+    from benchctl.figures.per_sample import report as per_sample
 
     telemetry()
     print()
@@ -219,6 +220,8 @@ def main() -> int:
     energy()
     print()
     engines()
+    print()
+    per_sample()
     print()
     heap()
     print()

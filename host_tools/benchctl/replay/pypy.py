@@ -32,12 +32,13 @@ def pypy_binary(path: str | None = None) -> str:
 
 
 def run(trace_path: str, work: Path, board_name: str | None, config_file: str | None,
-        echo: Callable[[str], None] | None, pypy: str | None = None) -> dict:
+        echo: Callable[[str], None] | None, pypy: str | None = None, inline: bool = False) -> dict:
     """Replay under PyPy into `work`; returns the summary. Raises ReplayError or FirmwareFailed
     with the child's own words."""
     from benchctl.replay import FirmwareFailed, ReplayError
 
-    job = {"trace": trace_path, "out": str(work), "board": board_name, "config": config_file, "echo": echo is not None}
+    job = {"trace": trace_path, "out": str(work), "board": board_name, "config": config_file, "echo": echo is not None,
+           "inline": inline}
     env = dict(os.environ, PYTHONPATH=str(HOST), PYTHONIOENCODING="utf-8")
     env.pop("PYTHONHOME", None)  # the venv's CPython is not PyPy's
     proc = subprocess.Popen([pypy_binary(pypy), "-m", "benchctl.replay.pypy", json.dumps(job)],
@@ -62,7 +63,7 @@ def main(argv: list[str]) -> int:
     job = json.loads(argv[0])
     echo = (lambda line: print(line)) if job["echo"] else None
     try:
-        replay(job["trace"], job["out"], job["board"], job["config"], echo=echo)
+        replay(job["trace"], job["out"], job["board"], job["config"], echo=echo, inline=job["inline"])
     except ReplayError as e:
         print(e, file=sys.stderr)
         return _BAD
