@@ -44,7 +44,7 @@ mpy: $(STAMP) ## Compile every firmware and board file with mpy-cross
 pytest: $(STAMP) ## The test suite (pytest + hypothesis, every engine), and the bundled traces against their expectations
 	$(BIN)/pytest -q tests --bench-traces tests/traces
 
-bench: $(STAMP) ## Benchmarks: telemetry, flashing, occupancy against ground truth, energy (December and a year), replay speed, MicroPython heap, board RAM (32-bit)
+bench: $(STAMP) ## Benchmarks: telemetry, flashing, occupancy against ground truth, energy (December and a year), replay speed on every engine and a fleet, per-sample costs, MicroPython heap, board RAM (32-bit)
 	$(BIN)/python -m benchctl.figures.benchmarks
 
 firmware: $(STAMP) ## The firmware frozen into an image: make firmware BOARD=esp32-rak3172 PORT_BOARD=ESP32_GENERIC MICROPYTHON=DIR (the port's toolchain; docs/boards.md)

@@ -48,6 +48,8 @@ def report(benches: int = 40, jobs: int = 2) -> None:
         first = summary if first is None else first
         print(f"  {engine:12} {wall:7.1f}s {YEAR_S / wall:>12,.0f} {GOALS[engine]:>11,}  "
               f"{'yes' if summary == first else 'NO'}")
+    if benches <= 0:
+        return
     wall, results = fleet(benches, jobs, "pypy")
     bad = [r for r in results if r.status != "ok"]
     print(f"  {benches} bench-years on pypy, --jobs {jobs}: {wall:.0f} s ({benches * YEAR_S / wall:,.0f}x real time; "
@@ -56,7 +58,7 @@ def report(benches: int = 40, jobs: int = 2) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchctl.figures.engines")
-    p.add_argument("--fleet", type=int, default=40, help="bench-years in the fleet figure (default 40)")
+    p.add_argument("--fleet", type=int, default=40, help="bench-years in the fleet figure (default 40; 0: none)")
     p.add_argument("--jobs", type=int, default=2)
     args = p.parse_args(argv)
     report(args.fleet, args.jobs)
