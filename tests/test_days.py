@@ -5,6 +5,7 @@ figures survive state.json — including the shorter list firmware 0.1 saved."""
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bench.days import _NO_TEMP as NO_TEMP
 from bench.days import DAY_MS, Days
 
 HOUR_MS = 3_600_000
@@ -55,3 +56,24 @@ def test_the_days_survive_a_reset(days, hours_into_today):
     assert Days().restore(old)
     for bad in (d.saved()[:-2], [*d.saved(), 0], [*d.saved()[:-1], -1], None, "x"):
         assert not Days().restore(bad)
+
+
+@given(st.lists(st.one_of(st.tuples(st.just("day"), st.integers(-30000, 30000)),
+                          st.tuples(st.just("hour"), st.none() | st.integers(-30000, 30000)),
+                          st.tuples(st.just("reset"), st.none())), max_size=20))
+def test_the_weeks_coldest_is_the_coldest_of_the_ring_and_today(steps):
+    """week_min_mc keeps the ring's coldest as days end and state.json restores: it is always
+    what a look through the whole ring and today would find."""
+    d = Days()
+    for kind, temp in steps:
+        if kind == "day":
+            day(d, 1000, 1000, temp)
+        elif kind == "hour":
+            d.add(HOUR_MS, 150_000, -100_000, temp, False)
+        else:
+            again = Days()
+            assert again.restore(d.saved())
+            d = again
+        today = [] if d.min_mc is None else [d.min_mc]
+        known = [t for t in d.minima if t != NO_TEMP] + today
+        assert d.week_min_mc() == (min(known) if known else None)

@@ -5,7 +5,7 @@ from bench.battery import FULL, Battery
 from bench.budget import QI_OFF, EnergyBudget
 from bench.config import Config
 from bench.console import Shell
-from bench.days import Days
+from bench.days import DAY_MS, Days
 from bench.files import RamBlock
 from bench.health import Health
 from bench.heartbeat import Heartbeat
@@ -176,7 +176,7 @@ class Bench(Life):
         if self.uptime >= self.radio_due or self.queue.head != self.radio_head:
             self.radio_head = self.queue.head
             self.radio_due = self.uptime + self.radio.tick(self.uptime)
-        if self.heartbeat.due(self.uptime):
+        if self.uptime >= self.heartbeat.next_ms:  # heartbeat.due, without its call each tick
             free = self.hw.free_heap
             self.heartbeat.beat(self.uptime, self.sensors.errors, self.radio.troubles(), self.queue,
                                 None if free is None else free(), self.radio.health_every_ms(), self.battery.gauge())
@@ -255,7 +255,7 @@ class Bench(Life):
             heat = self.heating
             heat_uw = 0 if heat is None else heat.watts * heat.share_pm * 1000
             self.days.add(dt, load_uw - ports_uw - heat_uw, batt_uw, temp, light)
-            if self.days.day_over(self.battery.soc_permille()):
+            if self.days.ms >= DAY_MS and self.days.day_over(self.battery.soc_permille()):  # a call a day, not a sample
                 d = self.days
                 self.log.info("days", "own need %s Wh a day, %s Wh into the battery a day, %d dry day(s) in a row "
                               "(the battery gave more than it took), daylight %d min, coldest %s C this week" % (

@@ -27,6 +27,7 @@ class Days:
         self.dry = 0  # days in a row whose battery gave more than it took
         self.minima = [_NO_TEMP] * _WEEK  # the coldest battery temperature of the last days, m C (a ring)
         self._next = 0
+        self._ring_min = None  # the coldest of `minima` (None: none known), kept as they change
         self.day_light_ms = 0  # the last whole day's light on the panel
         self.whole_days = 0
         # Today, so far:
@@ -62,6 +63,7 @@ class Days:
             self.dry = 0
         self.minima[self._next] = _NO_TEMP if self.min_mc is None else self.min_mc
         self._next = (self._next + 1) % _WEEK
+        self._ring_changed()
         self.day_light_ms = self.light_ms
         self.whole_days += 1
         self.ms = self.light_ms = 0
@@ -71,12 +73,20 @@ class Days:
         self.min_mc = None
         return True
 
-    def week_min_mc(self):
-        """The coldest battery temperature of the last week, today's included; None unknown."""
-        coldest = self.min_mc
+    def _ring_changed(self):
+        coldest = None
         for t in self.minima:
             if t != _NO_TEMP and (coldest is None or t < coldest):
                 coldest = t
+        self._ring_min = coldest
+
+    def week_min_mc(self):
+        """The coldest battery temperature of the last week, today's included; None unknown.
+        Asked twice a sample: the ring's coldest is kept as it changes, once a day."""
+        coldest = self.min_mc
+        ring = self._ring_min
+        if ring is not None and (coldest is None or ring < coldest):
+            coldest = ring
         return coldest
 
     def coldest_mc(self, now_mc):
@@ -137,5 +147,6 @@ class Days:
         self._next = values[10]
         for i in range(_WEEK):
             self.minima[i] = values[11 + i]
+        self._ring_changed()
         self.outflow.mwh = outflow
         return True

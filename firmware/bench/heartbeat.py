@@ -24,9 +24,6 @@ class Heartbeat:
         self._seen = {}  # sensor errors counted at the last beat
         self._radio_seen = 0
 
-    def due(self, uptime_ms):
-        return uptime_ms >= self.next_ms
-
     def beat(self, uptime_ms, sensor_errors, radio_troubles, queue, free_heap, frame_every_ms, gauge=None):
         """The hour's metrics on the console, and as a frame when one is due."""
         errors = []

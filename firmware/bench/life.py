@@ -55,7 +55,8 @@ class Life:
         if dt > 0:
             self.uptime += dt
         self.log.uptime_ms = self.uptime
-        self.health.tick(self.uptime)  # a good boot: the boot-loop guard starts counting again
+        if not self.health.good:  # once the boot is good, no call a tick
+            self.health.tick(self.uptime)  # a good boot: the boot-loop guard starts counting again
         while self.console_queue:
             self.shell.handle(self.console_queue.pop(0))
         if self.console_dropped:

@@ -104,7 +104,14 @@ class PortBank:
             if reading is not None:
                 port.mv, port.ma = reading
                 self._meter(port, now, dt_ms, cfg)
-            self._switch(port, self._wanted(port, now), now)
+            # The usual case, a port without a fault that is where it should be, costs no call.
+            if port.fault is None:
+                mode = port.mode
+                on = mode != "off" and (mode == "on" or self.allowed)
+            else:
+                on = self._wanted(port, now)
+            if port.switch.is_on != on:
+                self._switch(port, on, now)
             if port.fault is None and port.retry_ms and now - port._clean_since >= cfg["port_retry_max_s"] * 1000:
                 port.retry_ms = 0  # an hour without a fault: the next one starts the backoff anew
 

@@ -126,8 +126,8 @@ class Seat:
         watch = self.pir_watch
         if watch.state != OK and watch.state != MISSING and mode != "radar":
             self.sensors.judged("pir", watch.state, _WHY[watch.state])
-        elif watch.state == OK and self.sensors.pir is not None:
-            self.sensors.judged("pir", None, None)
+        elif watch.state == OK and self.sensors.pir is not None and self.sensors.state.get("pir") is False:
+            self.sensors.judged("pir", None, None)  # well again (a well PIR costs no call a sample)
         if mode == "pir":
             self._every = 0
             self.radar_power.update(now, False, 1, True)  # the PIR alone decides: the radar's 0.4 W saved
