@@ -91,3 +91,13 @@ def test_state_of_charge_stays_within_0_and_1(steps, ah):
 def test_the_curve_is_monotonic(a, b):
     if a <= b:
         assert ocv_permille(a) <= ocv_permille(b)
+
+
+@given(st.lists(st.tuples(st.integers(-40000, 45000), st.integers(1, 400)), min_size=1, max_size=30))
+def test_the_locked_charge_it_remembers_is_the_one_it_would_work_out(asks):
+    """locked_mas keeps two answers (the coldest days ahead and now, asked in turn each sample):
+    whatever the order of temperatures and capacities, it answers as the formula does."""
+    b = Battery(100)
+    for temp, ah in asks:
+        b.capacity.mas = ah * 3_600_000
+        assert b.locked_mas(temp) == b.capacity.mas * (1000 - derate_permille(temp)) // 1000

@@ -62,6 +62,7 @@ class Battery:
         self._full_ms = 0
         self.temp_mc = None  # the battery's temperature as last seen (kept for a brownout)
         self.measured = None  # what the last anchor measured of the capacity, mA*s, or None
+        self._locked = [None, None, 0, None, None, 0]  # (temp, capacity, locked) twice: locked_mas
 
     @property
     def capacity_mas(self):
@@ -166,7 +167,18 @@ class Battery:
 
     def locked_mas(self, temp_mc):
         """Charge the cold keeps in the cells at `temp_mc` (at -20 C, the lowest 30 %)."""
-        return self.capacity.mas * (1000 - derate_permille(temp_mc)) // 1000
+        # Asked twice a sample, for the coldest days ahead and for now; both change only with
+        # a temperature read (every 5 min) or the capacity: two remembered answers.
+        mas = self.capacity.mas
+        memo = self._locked
+        if memo[0] == temp_mc and memo[1] == mas:
+            return memo[2]
+        if memo[3] == temp_mc and memo[4] == mas:
+            return memo[5]
+        locked = mas * (1000 - derate_permille(temp_mc)) // 1000
+        memo[3], memo[4], memo[5] = memo[0], memo[1], memo[2]
+        memo[0], memo[1], memo[2] = temp_mc, mas, locked
+        return locked
 
     def usable_permille(self, temp_mc):
         """Share of what can still be taken out at this temperature: the cold locks away the

@@ -43,8 +43,10 @@ class Days:
         the battery (negative out of it), uW; the battery's temperature; whether the panel sees light."""
         self.ms += dt_ms
         self.own.add(own_uw, dt_ms)
-        self.intake.add(intake_uw, dt_ms)
-        self.outflow.add(-intake_uw, dt_ms)
+        if intake_uw > 0:  # one direction a sample: Energy counts no negative power
+            self.intake.add(intake_uw, dt_ms)
+        elif intake_uw < 0:
+            self.outflow.add(-intake_uw, dt_ms)
         if light:
             self.light_ms += dt_ms
         if temp_mc is not None and (self.min_mc is None or temp_mc < self.min_mc):
