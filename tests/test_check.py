@@ -100,6 +100,14 @@ def test_an_expectation_in_the_trace_header_is_the_traces_own(tmp_path, capsys):
     assert code == 2 and f"{trace}:1 (header): sit_sessions: about and within go together" in err
 
 
+def test_a_reset_cause_that_never_happened_is_a_count_of_zero(tmp_path, capsys):
+    trace = write_trace(tmp_path / "hour.jsonl", HOUR, {"expect": {"resets.brownout": 0, "resets.watchdog": {"at_most": 0}}})
+    assert run(capsys, "check", str(trace))[0] == 0
+    trace = write_trace(tmp_path / "hour.jsonl", HOUR, {"expect": {"resets.brownout": 1}})
+    code, out, _ = run(capsys, "check", str(trace))
+    assert code == 1 and "resets.brownout" in out
+
+
 def test_replay_expect_holds_one_replay_to_its_expectation(tmp_path, capsys):
     trace = write_trace(tmp_path / "hour.jsonl", HOUR)
     (tmp_path / "mine.json").write_text(doc(sit_sessions=3))

@@ -126,9 +126,14 @@ def _shown(rule: Rule, got: Any) -> str:
 
 
 def lookup(summary: dict[str, Any], path: str) -> tuple[bool, Any]:
+    """(found, value) of a dotted path. `resets` lists only the causes that happened: any other
+    cause it names (resets.brownout) is a count of 0, as a person reading it means."""
     node: Any = summary
-    for part in path.split("."):
+    parts = path.split(".")
+    for i, part in enumerate(parts):
         if not isinstance(node, dict) or part not in node:
+            if i == 1 and parts[0] == "resets" and isinstance(node, dict) and len(parts) == 2:
+                return True, 0
             return False, None
         node = node[part]
     return True, node
