@@ -210,3 +210,16 @@ def test_a_power_cut_during_a_report_write_spoils_at_most_that_report_and_says_s
     spoilt = console.count("WARN  bench: 1 queued frame(s) spoilt by a power cut")
     assert r["generated"] == 10
     assert 1 <= spoilt <= 10 and r["dropped"] == spoilt and r["queued"] == 10 - spoilt
+
+
+def test_a_fault_in_benchctls_own_uplink_log_is_not_blamed_on_the_firmware(tmp_path, monkeypatch):
+    from benchctl.replay import HarnessFault
+    from benchctl.replay.outputs import UplinkLog
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug in the host")
+
+    monkeypatch.setattr(UplinkLog, "add", broken)
+    with pytest.raises(HarnessFault, match="uplink log failed") as caught:
+        run(tmp_path, [{"t": 0, **BASE}, {"t": 3600}])
+    assert isinstance(caught.value.__cause__, ValueError)

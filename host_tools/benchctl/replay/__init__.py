@@ -33,6 +33,13 @@ class FirmwareFailed(Exception):
     """The firmware raised where it must not: exit 1."""
 
 
+class HarnessFault(BaseException):
+    """The replay's own code (a host callback the world calls while the firmware runs) raised:
+    a BaseException, so that the firmware's loop cannot count it as one of its own errors.
+    The original exception is its __cause__. (Host side only: the MicroPython engine's heap
+    holds none of it.)"""
+
+
 @dataclass
 class Result:
     summary: dict[str, Any]
@@ -117,7 +124,12 @@ def _run_cpython(board, trace, values, blob, write, progress, uplinks, board_tap
     from benchctl.sim.runner import replay
 
     def on_air(t, fport, payload, toa_us, delivered, topic=None):
-        uplinks.add(t, fport, payload.hex(), toa_us, delivered, topic)
+        # Called from inside the firmware's radio call: a fault here is benchctl's, never the
+        # firmware's (its loop would log and count it as its own).
+        try:
+            uplinks.add(t, fport, payload.hex(), toa_us, delivered, topic)
+        except Exception as e:
+            raise HarnessFault(f"benchctl's uplink log failed at t={t} ms: {e!r}") from e
 
     if board_tape is None:
         return replay(board, records(trace, progress), values, blob, trace.header.bench, write, on_air=on_air,
