@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-_TRACE_ENDS = (".jsonl", ".jsonl.gz")
-
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("bench traces", "replay bench traces against their expectations (benchctl check)")
@@ -57,8 +55,10 @@ _FOLDERS = pytest.StashKey[list]()
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    from benchctl.replay.trace import is_trace_file
+
     folders = parent.config.stash.get(_FOLDERS, None)
-    if not folders or not file_path.name.endswith(_TRACE_ENDS):
+    if not folders or not is_trace_file(file_path.name):
         return None
     if not any(file_path.resolve().is_relative_to(d) for d in folders):
         return None
@@ -71,12 +71,10 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 
 class TraceFile(pytest.File):
     def collect(self):
+        from benchctl.replay.trace import trace_stem
+
         engines = _engines(self.config)
-        name = self.path.name
-        for ext in _TRACE_ENDS:
-            if name.endswith(ext):
-                name = name[: -len(ext)]
-                break
+        name = trace_stem(self.path.name)
         for engine in engines:
             yield TraceItem.from_parent(self, name=name if len(engines) == 1 else f"{name}[{engine}]",
                                         engine=engine)

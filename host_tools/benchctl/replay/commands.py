@@ -197,7 +197,9 @@ def do_check(argv: list[str]) -> int:
 
 
 def _traces_in(folder: Path) -> list[Path]:
-    return [t for t in folder.rglob("*") if t.is_file() and (t.name.endswith(".jsonl") or t.name.endswith(".jsonl.gz"))]
+    from benchctl.replay.trace import is_trace_file
+
+    return [t for t in folder.rglob("*") if t.is_file() and is_trace_file(t.name)]
 
 
 def _many(traces: list[str], args: argparse.Namespace, checking: bool, expect: str | None, update: bool,

@@ -273,28 +273,31 @@ def dumps(doc: dict[str, Any]) -> str:
 
 def beside(trace: Path) -> Path:
     """Where a trace's expectation file lives: NAME.expect.json for NAME.jsonl(.gz)."""
-    name = trace.name
-    for ext in (".jsonl.gz", ".jsonl"):
-        if name.endswith(ext):
-            name = name[: -len(ext)]
-            break
-    return trace.with_name(name + ".expect.json")
+    from benchctl.replay.trace import trace_stem
+
+    return trace.with_name(trace_stem(trace.name) + ".expect.json")
 
 
-def has_expectation(trace: Path) -> bool:
-    """Whether a trace has an expectation of its own (a file beside it, or its header's)."""
-    if beside(trace).exists():
-        return True
+def _in_header(trace: Path) -> tuple[int, Any] | None:
+    """(header line, its "expect" value) when the trace's header carries one; None if it has
+    none, or the header itself is bad (the replay then says what is wrong with the trace)."""
     from benchctl.replay.trace import Trace, TraceError
 
     try:
         head = Trace(str(trace))
     except TraceError:
-        return False
+        return None
     try:
-        return "expect" in head.header.extra
+        if "expect" not in head.header.extra:
+            return None
+        return head.header.line, head.header.extra["expect"]
     finally:
         head.close()
+
+
+def has_expectation(trace: Path) -> bool:
+    """Whether a trace has an expectation of its own (a file beside it, or its header's)."""
+    return beside(trace).exists() or _in_header(trace) is not None
 
 
 def find(trace: Path, given: Path | None = None) -> Expectation | None:
@@ -309,20 +312,12 @@ def find(trace: Path, given: Path | None = None) -> Expectation | None:
         return parse(text, str(path))
     if given is not None:
         raise ExpectError(f"{given}: no such expectation file")
-    from benchctl.replay.trace import Trace, TraceError
-
+    found = _in_header(trace)
+    if found is None:
+        return None
+    line, rules = found
     try:
-        head = Trace(str(trace))
-    except TraceError:
-        return None  # the replay says what is wrong with the trace itself
-    try:
-        if "expect" not in head.header.extra:
-            return None
-        line = head.header.line
-        text = json.dumps({"expect": head.header.extra["expect"]}, indent=0)
-    finally:
-        head.close()
-    try:
-        return parse(text, f"{trace}:{line} (header)", header=True)
+        return parse(json.dumps({"expect": rules}, indent=0), f"{trace}:{line} (header)", header=True)
     except ExpectError as e:
+        # The rules were re-written as JSON to be read: their lines are not the trace's.
         raise ExpectError(re.sub(r"\(header\):\d+:", "(header):", str(e))) from None

@@ -70,13 +70,11 @@ def run_all(jobs: list[Job], workers: int, done: Callable[[Checked], None] | Non
 
 def out_dir(out: str | None, trace: str, many: bool) -> str | None:
     """Where one trace's outputs go: --out itself for one trace, --out/NAME for several."""
+    from benchctl.replay.trace import trace_stem
+
     if out is None or not many:
         return out
-    name = Path(trace).name
-    for ext in (".jsonl.gz", ".jsonl"):
-        if name.endswith(ext):
-            name = name[: -len(ext)]
-    return str(Path(out) / name)
+    return str(Path(out) / trace_stem(Path(trace).name))
 
 
 def line(r: Checked) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 FORMAT = "bench-trace"
 VERSION = 1
+SUFFIXES = (".jsonl.gz", ".jsonl")  # what a trace file's name ends with (docs/traces.md)
 BENCH_ID = re.compile(r"[A-Za-z0-9_-]{1,32}\Z")  # trace-v1 header `bench`; benchctl flash too
 _START = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z\Z")
 # Tuples, not sets: a value from the file may be a list or an object, which a set cannot hold
@@ -26,6 +27,19 @@ RESETS = ("power_on", "brownout", "watchdog", "hard", "soft")
 CONSOLE_KEPT = 121  # firmware/drivers/usb_console.py _MAX_LINE
 _EVENTS = {"link", "sf", "reset", "torn_write", "downlink", "console", "fault"}
 _BINARY = {"pir", "seat", "sitting"}
+
+
+def trace_stem(name: str) -> str:
+    """A trace's name without its suffix: NAME of NAME.jsonl or NAME.jsonl.gz (an expectation's
+    NAME.expect.json, a replay's --out folder, a pytest item)."""
+    for ext in SUFFIXES:
+        if name.endswith(ext):
+            return name[: -len(ext)]
+    return name
+
+
+def is_trace_file(name: str) -> bool:
+    return name.endswith(SUFFIXES)
 
 
 class TraceError(Exception):
