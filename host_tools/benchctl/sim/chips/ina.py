@@ -18,6 +18,9 @@ class _FakeIna2xx(RegisterChip):
 
     CONFIG_RESET = 0
     CAL_MASK = 0xFFFF
+    CURRENT_DIV = 1  # the current register's divisor of shunt x calibration
+    IDS = {}  # identity registers: address -> value
+    # A subclass gives shunt_reg() and bus_reg(): its chip's scales.
 
     def __init__(self, rng, shunt_uohm):
         RegisterChip.__init__(self, rng)
@@ -33,6 +36,21 @@ class _FakeIna2xx(RegisterChip):
         self.cal = 0
         self.regs.clear()
 
+    def register(self, reg):
+        """The register map the two chips share: configuration, shunt, bus, current (zero
+        until the calibration is written), calibration, and the INA226's identity."""
+        if reg == 0x00:
+            return self.config
+        if reg == 0x01:
+            return self.shunt_reg() & 0xFFFF
+        if reg == 0x02:
+            return self.bus_reg()
+        if reg == 0x04:
+            return _clamp16(self.shunt_reg() * self.cal // self.CURRENT_DIV) & 0xFFFF
+        if reg == 0x05:
+            return self.cal
+        return self.IDS.get(reg, 0)
+
     def store(self, reg, value):
         if reg == 0x00:
             if value & 0x8000:
@@ -46,53 +64,31 @@ class _FakeIna2xx(RegisterChip):
 class FakeINA226(_FakeIna2xx):
     CONFIG_RESET = 0x4127  # 7.6.1
     CAL_MASK = 0x7FFF  # bit 15 is not used (7.6.6)
+    CURRENT_DIV = 2048  # 7.5: Current = Shunt * CAL / 2048
+    IDS = {0xFE: 0x5449, 0xFF: 0x2260}  # manufacturer TI, die INA226
 
     def shunt_reg(self):
         # 2.5 uV per bit: uA * uohm / 1e6 = uV; / 2.5 = * 2 / 5.
         return _clamp16(_div_round(self.ua * self.shunt_uohm * 2, 5000000))
 
-    def register(self, reg):
-        if reg == 0x00:
-            return self.config
-        if reg == 0x01:
-            return self.shunt_reg() & 0xFFFF
-        if reg == 0x02:
-            bus = _div_round(self.uv, 1250)
-            return 0 if bus < 0 else (0x7FFF if bus > 0x7FFF else bus)
-        if reg == 0x04:
-            # 7.5: Current = Shunt * CAL / 2048; zero until the calibration is written.
-            return _clamp16(self.shunt_reg() * self.cal // 2048) & 0xFFFF
-        if reg == 0x05:
-            return self.cal
-        if reg == 0xFE:
-            return 0x5449
-        if reg == 0xFF:
-            return 0x2260
-        return 0
+    def bus_reg(self):
+        bus = _div_round(self.uv, 1250)  # 1.25 mV per bit
+        return 0 if bus < 0 else (0x7FFF if bus > 0x7FFF else bus)
 
 
 class FakeINA219(_FakeIna2xx):
     CONFIG_RESET = 0x399F  # 8.6.2.1
     CAL_MASK = 0xFFFE  # bit 0 is read-only
+    CURRENT_DIV = 4096  # 8.5.1: Current = Shunt * Cal / 4096
+    IDS = {}  # the INA219 has no identity registers
 
     def shunt_reg(self):
         return _clamp16(_div_round(self.ua * self.shunt_uohm, 10000000))  # 10 uV per bit
 
-    def register(self, reg):
-        if reg == 0x00:
-            return self.config
-        if reg == 0x01:
-            return self.shunt_reg() & 0xFFFF
-        if reg == 0x02:
-            bus = _div_round(self.uv, 4000)
-            bus = 0 if bus < 0 else (0x1FFF if bus > 0x1FFF else bus)
-            return (bus << 3) | 0x0002  # CNVR: a conversion is ready
-        if reg == 0x04:
-            # 8.5.1: Current = Shunt * Cal / 4096.
-            return _clamp16(self.shunt_reg() * self.cal // 4096) & 0xFFFF
-        if reg == 0x05:
-            return self.cal
-        return 0
+    def bus_reg(self):
+        bus = _div_round(self.uv, 4000)  # 4 mV per bit, in bits 15..3
+        bus = 0 if bus < 0 else (0x1FFF if bus > 0x1FFF else bus)
+        return (bus << 3) | 0x0002  # CNVR: a conversion is ready
 
 
 class FakeINA3221(RegisterChip):
