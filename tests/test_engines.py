@@ -125,3 +125,12 @@ def test_the_bench_heap_does_not_grow_from_day_to_day(tmp_path):
     assert len(days) == 9
     for d in range(3, 6):
         assert abs(days[d + 3] - days[d]) <= 64, days
+
+
+def test_under_pypy_progress_reaches_the_parent_as_it_comes(tmp_path):
+    """The PyPy child reads the trace: its progress crosses on stderr, whatever the console
+    prints on stdout, and ends at the whole trace."""
+    seen = []
+    result = replay(str(TRACES / "park-summer-day.jsonl"), None, engine="pypy", progress=lambda s, t: seen.append((s, t)))
+    assert seen and seen[-1] == (1.0, result.summary["duration_s"] * 1000)
+    assert [s for s, _ in seen] == sorted(s for s, _ in seen)

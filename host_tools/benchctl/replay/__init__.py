@@ -223,12 +223,12 @@ def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: st
 
 
 def _under_pypy(trace_path, out, board_name, config_file, echo, work: Path, pypy: str | None,
-                inline: bool) -> Result:
+                inline: bool, progress: Progress | None) -> Result:
     from benchctl.replay import pypy as engine
 
     child = work / "pypy"
     try:
-        summary = engine.run(trace_path, child, board_name, config_file, echo, pypy, inline)
+        summary = engine.run(trace_path, child, board_name, config_file, echo, pypy, inline, progress)
     except FirmwareFailed as e:
         said = str(e)
         if out is not None and (child / "console.log").exists():
@@ -278,7 +278,7 @@ def replay(trace_path: str, out: str | None, board_name: str | None = None, conf
     lines = 0
     try:
         if engine == "pypy":
-            return _under_pypy(trace_path, out, board_name, config_file, echo, work, pypy, inline)
+            return _under_pypy(trace_path, out, board_name, config_file, echo, work, pypy, inline, progress)
         with open(work / "console.log", "w", encoding="utf-8", newline="\n") as console, \
                 open(work / "uplinks.jsonl", "w", encoding="utf-8", newline="\n") as uplinks_file:
             uplinks = UplinkLog(uplinks_file)

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,28 +33,48 @@ def pypy_binary(path: str | None = None) -> str:
 
 
 def run(trace_path: str, work: Path, board_name: str | None, config_file: str | None,
-        echo: Callable[[str], None] | None, pypy: str | None = None, inline: bool = False) -> dict:
+        echo: Callable[[str], None] | None, pypy: str | None = None, inline: bool = False,
+        progress: Callable[[float, int], None] | None = None) -> dict:
     """Replay under PyPy into `work`; returns the summary. Raises ReplayError or FirmwareFailed
     with the child's own words."""
     from benchctl.replay import FirmwareFailed, ReplayError
 
     job = {"trace": trace_path, "out": str(work), "board": board_name, "config": config_file, "echo": echo is not None,
-           "inline": inline}
+           "inline": inline, "progress": progress is not None}
     env = dict(os.environ, PYTHONPATH=str(HOST), PYTHONIOENCODING="utf-8")
     env.pop("PYTHONHOME", None)  # the venv's CPython is not PyPy's
     proc = subprocess.Popen([pypy_binary(pypy), "-m", "benchctl.replay.pypy", json.dumps(job)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True, encoding="utf-8")
     assert proc.stdout is not None and proc.stderr is not None
+    # stderr in a thread of its own: the child's progress as it comes (a console line, on
+    # stdout, could hold anything), and no pipe left full while stdout is read.
+    said: list[str] = []
+    reader = threading.Thread(target=_stderr, args=(proc.stderr, said, progress), daemon=True)
+    reader.start()
     for line in proc.stdout:
         if echo is not None:
             echo(line.rstrip("\n"))
-    err = proc.stderr.read().strip()
     code = proc.wait()
+    reader.join()
+    err = "".join(said).strip()
     if code == _BAD:
         raise ReplayError(err)
     if code != 0:
         raise FirmwareFailed(err if code == _FAILED else f"PyPy exited with {code}: {err}")
     return json.loads((work / "summary.json").read_text())
+
+
+_PROGRESS = "benchctl-progress "  # the child's progress lines on stderr: share, trace ms
+
+
+def _stderr(stream, said: list[str], progress) -> None:
+    for line in stream:
+        if line.startswith(_PROGRESS):
+            share, t_ms = line[len(_PROGRESS):].split()
+            if progress is not None:
+                progress(float(share), int(t_ms))
+        else:
+            said.append(line)
 
 
 def main(argv: list[str]) -> int:
@@ -62,8 +83,13 @@ def main(argv: list[str]) -> int:
 
     job = json.loads(argv[0])
     echo = (lambda line: print(line)) if job["echo"] else None
+
+    def progress(share: float, t_ms: int) -> None:
+        print(f"{_PROGRESS}{share!r} {t_ms}", file=sys.stderr, flush=True)
+
     try:
-        replay(job["trace"], job["out"], job["board"], job["config"], echo=echo, inline=job["inline"])
+        replay(job["trace"], job["out"], job["board"], job["config"], echo=echo, inline=job["inline"],
+               progress=progress if job["progress"] else None)
     except ReplayError as e:
         print(e, file=sys.stderr)
         return _BAD
