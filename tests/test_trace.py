@@ -157,3 +157,45 @@ def test_an_event_whose_value_is_an_object_or_a_list_is_named_not_a_crash(tmp_pa
                         + json.dumps({"t": 0, **bad}) + "\n")
         with pytest.raises(TraceError, match=r"t.jsonl:2: (reset|fault) .*must be one of|fault kind must be"):
             check(path)
+
+
+# The reader's fast way for the usual record (plain numbers in channels seen before) must give
+# what the careful way gives, value for value and error for error. Lines are built as text, so
+# that NaN, Infinity, huge integers, spaces and trailing junk reach the JSON scanner too.
+_NUMBER_TEXT = (st.integers(-10**25, 10**25).map(str) | st.floats(allow_nan=False, allow_infinity=False).map(repr)
+                | st.sampled_from(["NaN", "Infinity", "-Infinity", "true", "false", "null", "1e999", "-0.0",
+                                   "1000000", "-1000000", "999999.9999", '"1"', "[]", "{}"]))
+_LINE = st.lists(st.tuples(st.sampled_from(["solar_v", "batt_a", "radar_cm", "air_c", "pir", "sitting", "x_wm2"]),
+                           _NUMBER_TEXT), max_size=4)
+
+
+def _line(t_text, pairs, junk):
+    body = ",".join(f'"{k}":{v}' for k, v in [("t", t_text), *pairs])
+    return "{" + body + "}" + junk
+
+
+def _outcome(path, careful):
+    from benchctl.replay import trace as reader
+
+    saved = reader.Trace._record, reader._SCAN
+    if careful:  # json.loads alone, and every record checked key by key
+        reader._SCAN = None
+        reader.Trace._record = lambda self, number, text, last: self._careful(number, self._json(number, text), last)
+    try:
+        return ("ok", list(Trace(path)))
+    except TraceError as e:
+        return ("error", e.line, e.message)
+    finally:
+        reader.Trace._record, reader._SCAN = saved
+
+
+@pytest.mark.fuzz
+@given(st.lists(st.tuples(st.integers(0, 400).map(str) | st.sampled_from(["1e12", "-1", "NaN", "3.5", "true"]),
+                          _LINE, st.sampled_from(["", " ", "\t", " x", "}"])), min_size=1, max_size=8))
+def test_the_fast_way_reads_every_line_as_the_careful_way_does(tmp_path_factory, lines):
+    path = tmp_path_factory.mktemp("t") / "t.jsonl"
+    # The first record shows every channel once, so that later lines can take the fast way.
+    first = '{"t":0,"solar_v":1,"batt_a":1,"radar_cm":1,"air_c":1,"pir":0,"sitting":0,"x_wm2":1}'
+    path.write_text(HEADER + "\n" + first + "\n" + "\n".join(_line(*line) for line in lines) + "\n")
+    careful = _outcome(path, careful=True)
+    assert _outcome(path, careful=False) == careful

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
-import math
+import json.scanner
 import re
 import zlib
 from collections.abc import Iterator
@@ -13,20 +13,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchctl.replay.trace_values import (  # noqa: F401 - ROLES, KINDS, RESETS, T_MAX_S: read from here too
+    BINARY,
+    CHANNEL_MAX,
+    CONSOLE_KEPT,
+    EVENTS,
+    KINDS,
+    RESETS,
+    ROLES,
+    T_MAX_S,
+    channel_value,
+    event_value,
+    is_number,
+    scale_of,
+)
+
 FORMAT = "bench-trace"
 VERSION = 1
 SUFFIXES = (".jsonl.gz", ".jsonl")  # what a trace file's name ends with (docs/traces.md)
 BENCH_ID = re.compile(r"[A-Za-z0-9_-]{1,32}\Z")  # trace-v1 header `bench`; benchctl flash too
 _START = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z\Z")
-# Tuples, not sets: a value from the file may be a list or an object, which a set cannot hold
-# and `in` would raise on (hypothesis found {"reset": {}}).
-# `pir` and `radar` are this project's (docs/traces.md): the two occupancy sensors apart.
-ROLES = ("solar", "battery", "occupancy", "radio", "pir", "radar", *(f"port{n}" for n in range(1, 9)))
-KINDS = ("nack", "stuck", "garbage")
-RESETS = ("power_on", "brownout", "watchdog", "hard", "soft")
-CONSOLE_KEPT = 121  # firmware/drivers/usb_console.py _MAX_LINE
-_EVENTS = {"link", "sf", "reset", "torn_write", "downlink", "console", "fault"}
-_BINARY = {"pir", "seat", "sitting"}
+# CPython's C scanner; PyPy has none (its scan_once is Python, slower than its own loads).
+_SCAN = json.JSONDecoder().scan_once if json.scanner.c_make_scanner is not None else None  # type: ignore[attr-defined]
 
 
 def trace_stem(name: str) -> str:
@@ -63,99 +71,6 @@ class Header:
     line: int = 1
 
 
-# The longest trace benchctl replays (docs/traces.md): ten years of trace time. trace-v1 only
-# asks t >= 0; beyond this a replay would run for days, so it is refused (exit 2) instead.
-T_MAX_S = 10 * 365 * 86400 + 2 * 86400
-# A channel's magnitude in its own unit (V, A, degrees C, W, cm...): no sensor reads beyond it,
-# so a larger number (valid JSON, even 400 digits) is read as this, as a chip saturates.
-CHANNEL_MAX = 1e12
-
-
-def _is_number(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return True  # any size: math.isfinite would raise OverflowError on 400 digits
-    return isinstance(value, float) and math.isfinite(value)
-
-
-def _scale(name: str) -> int:
-    """Tape units: V and A in micro, degrees C in milli; cm, counts and W/m2 whole."""
-    if name.endswith("_v") or name.endswith("_a"):
-        return 1_000_000
-    if name.endswith("_c") or name.endswith("_w") or name.endswith("_wm2"):
-        return 1000
-    return 1
-
-
-def channel_value(name: str, value: Any, fail) -> int | None:
-    if value is None:
-        return None
-    if not _is_number(value):
-        fail(f"channel {name} must be a number or null, got {json.dumps(value)[:40]}")
-    if name in _BINARY:
-        if name == "sitting":
-            if value < 0 or value != int(value):
-                fail(f"sitting must be a whole number >= 0, got {value}")
-            return int(value)
-        if value not in (0, 1):
-            fail(f"{name} must be 0 or 1, got {value}")
-        return int(value)
-    if name == "radar_cm" and value < 0:
-        fail(f"radar_cm must be >= 0, got {value}")
-    if not -CHANNEL_MAX <= value <= CHANNEL_MAX:
-        value = CHANNEL_MAX if value > 0 else -CHANNEL_MAX
-    return round(value * _scale(name))
-
-
-def _event(key: str, value: Any, record: dict, fail) -> tuple[str, Any] | None:
-    if key == "link":
-        if value not in ("up", "down"):
-            fail(f'link must be "up" or "down", got {json.dumps(value)[:40]}')
-        return ("link", value)
-    if key == "sf":
-        if isinstance(value, bool) or not isinstance(value, int) or not 7 <= value <= 12:
-            fail(f"sf must be a whole number 7..12, got {json.dumps(value)[:40]}")
-        return ("sf", value)
-    if key == "reset":
-        if value not in RESETS:
-            fail(f"reset must be one of {', '.join(sorted(RESETS))}, got {json.dumps(value)[:40]}")
-        return ("reset", (value, record.get("torn_write") is True))
-    if key == "torn_write":
-        if value is not True:
-            fail(f"torn_write must be true, got {json.dumps(value)[:40]}")
-        if "reset" not in record:
-            fail("torn_write needs a reset in the same record")
-        return None
-    if key == "console":
-        if not isinstance(value, str):
-            fail(f"console must be a string, got {json.dumps(value)[:40]}")
-        # What a serial line can carry: a lone UTF-16 surrogate (valid JSON, no character) as
-        # U+FFFD, and no more than the firmware's console keeps of a line (one character over
-        # its limit, so that it still refuses the line as too long).
-        if len(value) > CONSOLE_KEPT:
-            value = value[:CONSOLE_KEPT]
-        return ("console", value.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
-    if key == "downlink":
-        if not isinstance(value, dict) or set(value) != {"fport", "hex"}:
-            fail('downlink must be {"fport": int, "hex": "..."}')
-        fport, hexa = value["fport"], value["hex"]
-        if isinstance(fport, bool) or not isinstance(fport, int) or not 1 <= fport <= 223:
-            fail(f"downlink fport must be 1..223, got {json.dumps(fport)[:20]}")
-        if not isinstance(hexa, str) or len(hexa) % 2 or not re.fullmatch(r"[0-9a-fA-F]*", hexa):
-            fail("downlink hex must be an even number of hex digits")
-        return ("downlink", (fport, hexa.lower()))
-    # fault
-    if not isinstance(value, dict) or set(value) != {"sensor", "kind", "for_s"}:
-        fail('fault must be {"sensor": role, "kind": kind, "for_s": seconds}')
-    if value["sensor"] not in ROLES:
-        fail(f"fault sensor must be one of {', '.join(sorted(ROLES))}, got {json.dumps(value['sensor'])[:40]}")
-    if value["kind"] not in KINDS:
-        fail(f"fault kind must be nack, stuck or garbage, got {json.dumps(value['kind'])[:40]}")
-    if not _is_number(value["for_s"]) or value["for_s"] < 0:
-        fail(f"fault for_s must be a number >= 0, got {json.dumps(value['for_s'])[:40]}")
-    # A fault longer than the longest trace lasts to its end.
-    return ("fault", (value["sensor"], value["kind"], round(min(value["for_s"], T_MAX_S) * 1000)))
 
 
 def _open(path: Path):
@@ -207,6 +122,7 @@ class Trace:
         self.lines = 0
         self.duration_ms = 0
         self.channels: set[str] = set()
+        self._plain: dict[str, tuple[int, int]] = {}
         try:
             self.size = self.path.stat().st_size
             self._file, self._raw = _open(self.path)
@@ -255,6 +171,16 @@ class Trace:
         return min(1.0, self._raw.tell() / self.size)
 
     def _json(self, number: int, text: str) -> Any:
+        # json.loads's own scanner, called straight on the stripped line: json.loads's wrapper
+        # looks for whitespace around it with a regex, a third of its time. Any doubt (an
+        # error, data after the value) goes to json.loads, whose message the reader reports.
+        if _SCAN is not None:
+            try:
+                value, end = _SCAN(text, 0)
+                if end == len(text):
+                    return value
+            except (StopIteration, ValueError, RecursionError):
+                pass
         try:
             return json.loads(text)
         except ValueError as e:
@@ -276,13 +202,42 @@ class Trace:
     def _record(self, number: int, text: str, last: float) -> tuple[float, tuple]:
         """One line checked against trace-v1: (its t, its tape record); raises TraceError."""
         record = self._json(number, text)
+        # The usual record, a time and analog channels seen before with plain numbers in range,
+        # is read without the checks' calls (a year is 1.6 million records); anything else,
+        # even one odd value, takes the careful way below, whose answer is the same
+        # (tests/test_trace.py compares the two).
+        if type(record) is dict:
+            t = record.get("t")
+            if (type(t) is int or type(t) is float) and last <= t <= T_MAX_S:
+                plain = self._plain
+                channels: dict[str, int | None] = {}
+                for key, value in record.items():
+                    lowest_scale = plain.get(key)
+                    if lowest_scale is None:
+                        if key == "t":
+                            continue
+                        break
+                    if value is None:
+                        channels[key] = None
+                    elif (type(value) is float or type(value) is int) and \
+                            lowest_scale[0] <= value <= CHANNEL_MAX:
+                        channels[key] = round(value * lowest_scale[1])
+                    else:
+                        break
+                else:
+                    t_ms = round(t * 1000)
+                    self.duration_ms = t_ms
+                    return t, (t_ms, channels or None, None)
+        return self._careful(number, record, last)
+
+    def _careful(self, number: int, record: Any, last: float) -> tuple[float, tuple]:
         fail = self._failer(number)
         if not isinstance(record, dict):
             fail("a record must be a JSON object")
         if "t" not in record:
             fail("missing t")
         t = record["t"]
-        if not _is_number(t) or t < 0:
+        if not is_number(t) or t < 0:
             fail(f"t must be a number >= 0, got {json.dumps(t)[:40]}")
         if t > T_MAX_S:
             fail(f"t = {json.dumps(t)[:40]} s is beyond the longest trace benchctl replays "
@@ -294,15 +249,18 @@ class Trace:
         for key, value in record.items():
             if key == "t":
                 continue
-            if key in _EVENTS:
-                event = _event(key, value, record, fail)
+            if key in EVENTS:
+                event = event_value(key, value, record, fail)
                 if event is not None:
                     events = events or []
                     events.append(event)
             else:
                 channels = channels or {}
                 channels[key] = channel_value(key, value, fail)
-                self.channels.add(key)
+                if key not in self.channels:
+                    self.channels.add(key)
+                    if key not in BINARY:  # the fast way's: (lowest value it takes, scale)
+                        self._plain[key] = (0 if key == "radar_cm" else -CHANNEL_MAX, scale_of(key))
         t_ms = round(t * 1000)
         self.duration_ms = t_ms
         return t, (t_ms, channels, events)
@@ -325,14 +283,14 @@ def record_problem(record: Any) -> str | None:
     if not isinstance(record, dict):
         return "a record must be a JSON object"
     t = record.get("t")
-    if not _is_number(t) or not 0 <= t < RECORD_T_MAX:
+    if not is_number(t) or not 0 <= t < RECORD_T_MAX:
         return f"t must be a number 0..{RECORD_T_MAX}, got {json.dumps(t)[:40]}"
     try:
         for key, value in record.items():
             if key == "t":
                 continue
-            if key in _EVENTS:
-                _event(key, value, record, _raise)
+            if key in EVENTS:
+                event_value(key, value, record, _raise)
             else:
                 channel_value(key, value, _raise)
     except _Bad as e:
