@@ -101,6 +101,19 @@ def test_under_pypy_a_bad_trace_or_a_missing_pypy_is_exit_2_and_writes_nothing(t
     assert "nope: no such executable" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("engine", ["cpython", "micropython", "pypy"])
+def test_a_bad_record_deep_in_the_tape_is_exit_2_named_by_its_line_and_writes_nothing(tmp_path, capsys, engine):
+    """The MicroPython engine streams the tape into the running child: a bad line after the
+    firmware started is still the trace's fault, not the firmware's."""
+    from benchctl.cli import main
+
+    good = [{"t": 10 * i, "batt_v": 13.2, "batt_a": 0.1} for i in range(3000)]
+    trace = write_trace(tmp_path / "t.jsonl", [*good, {"t": 30000, "batt_v": "high"}])
+    assert main(["replay", str(trace), "--engine", engine, "--out", str(tmp_path / "out")]) == 2
+    assert "t.jsonl:3002: channel batt_v must be a number or null" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_too_small_a_heap_is_a_firmware_failure_not_a_hang(tmp_path):
     with pytest.raises(FirmwareFailed, match="MemoryError"):
         replay(str(BUNDLED[0]), None, engine="micropython", heapsize="8k")

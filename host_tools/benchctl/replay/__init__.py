@@ -6,12 +6,14 @@ process, outputs.py writes what the replay gave."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,22 +172,33 @@ def _board_modules(name: str | None) -> list[str]:
         return []
 
 
-def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: str, heap: bool, progress, uplinks,
-                     interpreter: str | None = None):
-    tape = work / "tape.jsonl"
-    with open(tape, "w", encoding="utf-8") as f:
+def _feed(stdin, trace: Trace, progress: Progress | None, bad: list[TraceError]) -> None:
+    """Write the tape into the MicroPython child's stdin; a bad record ends the tape early and
+    is kept in `bad`, for the replay to report once the child is done."""
+    try:
         for record in _tape(trace, progress):
             # Raw UTF-8, not \u escapes: MicroPython's json reads an escaped surrogate pair
             # as two broken characters.
-            f.write(json.dumps(record, separators=(",", ":"), ensure_ascii=False))
-            f.write("\n")
+            stdin.write(json.dumps(record, separators=(",", ":"), ensure_ascii=False))
+            stdin.write("\n")
+    except TraceError as e:
+        bad.append(e)
+    except OSError:
+        pass  # the child stopped reading: its own words say why
+    finally:
+        with contextlib.suppress(OSError):  # a broken pipe again, as the last bytes go
+            stdin.close()
+
+
+def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: str, heap: bool, progress, uplinks,
+                     interpreter: str | None = None):
     (work / "board.json").write_text(json.dumps(board))
     setup = {"values": values, "config_json": blob.decode() if blob is not None else None,
              "plant": plant_setup(trace), "preload": _board_modules(board.get("name"))}
     (work / "setup.json").write_text(json.dumps(setup))
     out = work / "totals.json"
     args = [micropython_binary(interpreter), "-X", f"heapsize={heapsize}", str(HOST / "benchctl" / "sim" / "mp_main.py"),
-            str(tape), str(work / "board.json"), str(work / "setup.json"), trace.header.bench, str(out), "1",
+            "/dev/stdin", str(work / "board.json"), str(work / "setup.json"), trace.header.bench, str(out), "1",
             str(work / "air.txt")]
     if heap:
         args.append(str(work / "heap.json"))
@@ -197,8 +210,14 @@ def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: st
     except ManifestError as e:
         raise ReplayError(str(e)) from None
     env = dict(os.environ, MICROPYPATH=":".join(str(p) for p in folders) + ":.frozen")
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
-    assert proc.stdout is not None and proc.stderr is not None
+    # The tape goes through the child's stdin as it is read: the trace's reading here and the
+    # firmware's run there take a core each, where a tape file written first took them in turn.
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            text=True, encoding="utf-8")
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    bad: list[TraceError] = []
+    feeder = threading.Thread(target=_feed, args=(proc.stdin, trace, progress, bad), daemon=True)
+    feeder.start()
     tail: list[str] = []
     for line in proc.stdout:
         line = line.rstrip("\n")
@@ -207,7 +226,11 @@ def _run_micropython(board, trace, values, blob, write, work: Path, heapsize: st
             tail.pop(0)
         write(line)
     err = proc.stderr.read()
-    if proc.wait() != 0:
+    code = proc.wait()
+    feeder.join()
+    if bad:  # the trace's fault, even if the firmware then stopped at the tape's early end
+        raise bad[0]
+    if code != 0:
         raise FirmwareFailed("under MicroPython the replay failed:\n" + (err or "\n".join(tail)).strip())
     with open(work / "air.txt") as air:
         for line in air:
